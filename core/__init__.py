@@ -1,0 +1,1 @@
+"""Configuration, database access and logging shared by every service."""

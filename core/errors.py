@@ -1,0 +1,19 @@
+"""The two kinds of failure the service distinguishes."""
+
+
+class BadFileError(Exception):
+    """The file itself is wrong: quarantine it with `reason` (and `line` where it applies)."""
+
+    def __init__(self, reason: str, *, detail: str = "", line: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
+        self.line = line
+
+
+class TransientError(Exception):
+    """Something around the file failed (database down, disk full): keep the file and retry later."""
+
+
+class FileChangedError(TransientError):
+    """The file changed while it was being loaded: it was not complete, so wait for it to settle again."""

@@ -1,0 +1,183 @@
+"""The only entry point: parse arguments, build Settings, set up logging, run one coroutine, exit."""
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Final
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.config import Settings, mask_url
+from core.db import create_engine, drop_schemas, migrate, start_embedded_postgres, wait_for_db
+from core.errors import TransientError
+from core.logfmt import log_event
+from core.logs import setup_logging
+
+logger = logging.getLogger("main")
+
+EXIT_OK: Final = 0
+EXIT_FAILED: Final = 1
+EXIT_BAD_CONFIG: Final = 2
+HEARTBEAT_FILE: Final = Path("/tmp/dropfolder.heartbeat")  # noqa: S108 - a liveness marker, not data
+HEARTBEAT_MAX_AGE_SECONDS: Final = 60.0
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line: one mode (watch by default) and its options."""
+    parser = argparse.ArgumentParser(description="Drop-folder ingestion into Postgres, warehouse and exports.")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--watch", nargs="?", const="", metavar="DIR", help="watch DIR (default: imports_dir)")
+    mode.add_argument("--once", nargs="?", const="", metavar="DIR", help="load the files in DIR now, then exit")
+    mode.add_argument("--pipeline", action="store_true", help="build the warehouse from staging")
+    mode.add_argument("--analysis", action="store_true", help="create the analysis views and export them")
+    mode.add_argument("--status", action="store_true", help="print the load ledger, newest first")
+    mode.add_argument("--health", action="store_true", help="exit 0 if a running watcher is alive")
+    parser.add_argument("--json", action="store_true", help="with --status: print JSON")
+    args = parser.parse_args(argv)
+    if args.json and not args.status:
+        parser.error("--json goes with --status")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the chosen mode and return the process exit code."""
+    args = parse_args(argv)
+    if args.health:
+        return _health()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+        print(f"error: invalid configuration: {problems}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    folder = args.watch if args.watch is not None else args.once
+    if folder:
+        settings = settings.model_copy(update={"imports_dir": Path(folder)})
+    is_quiet = args.status
+    setup_logging(
+        settings.logs_dir,
+        settings.log_file_name,
+        debug=settings.debug_logs,
+        max_bytes=settings.log_file_max_bytes,
+        backups=settings.log_file_backups,
+        stream=sys.stderr if is_quiet else sys.stdout,
+    )
+    try:
+        return asyncio.run(_run(args, settings))
+    except TransientError as exc:
+        log_event(logger, "service_failed", logging.ERROR, reason=str(exc))
+        return EXIT_FAILED
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    url = await _database_url(settings)
+    engine = create_engine(settings, url)
+    try:
+        await wait_for_db(engine, settings.db_connect_attempts)
+        is_service = not (args.pipeline or args.analysis or args.status)
+        if is_service and settings.dev:
+            await drop_schemas(engine, settings)
+        if settings.init_db:
+            await migrate(settings, url)
+        return await _run_mode(args, settings, engine, url)
+    finally:
+        await engine.dispose()
+
+
+async def _run_mode(args: argparse.Namespace, settings: Settings, engine: AsyncEngine, url: str) -> int:
+    if args.status:
+        from services.status import fetch_status, render_json, render_table
+
+        rows = await fetch_status(engine)
+        print(render_json(rows) if args.json else render_table(rows))
+        return EXIT_OK
+    if args.pipeline:
+        from services.warehouse import build_warehouse
+
+        await build_warehouse(engine, settings)
+        return EXIT_OK
+    if args.analysis:
+        from services.analysis import run_analysis
+
+        await run_analysis(engine, settings)
+        return EXIT_OK
+    return await _serve(settings, engine, url, is_once=args.once is not None)
+
+
+async def _serve(settings: Settings, engine: AsyncEngine, url: str, *, is_once: bool) -> int:
+    from services.ingest import Ingestor
+    from services.watcher import Watcher
+
+    started = time.monotonic()
+    log_event(
+        logger,
+        "startup",
+        mode="once" if is_once else "watch",
+        imports=str(settings.imports_dir),
+        db=mask_url(url),
+        settle_seconds=settings.settle_seconds,
+        force_polling=settings.force_polling,
+        max_reject_ratio=settings.max_reject_ratio,
+        staging_schema=settings.staging_schema,
+        dw_schema=settings.dw_schema,
+    )
+    watcher = Watcher(Ingestor(engine, settings), settings, heartbeat_file=HEARTBEAT_FILE, is_once=is_once)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    work = asyncio.create_task(watcher.run_once(stop) if is_once else watcher.watch(stop))
+    is_complete = await _until_done_or_stopped(work, stop, settings.shutdown_grace_seconds)
+    log_event(
+        logger,
+        "shutdown",
+        uptime_s=time.monotonic() - started,
+        **{key: watcher.outcomes[key] for key in ("loaded", "duplicate", "quarantined", "retry")},
+    )
+    return EXIT_OK if is_complete else EXIT_FAILED
+
+
+async def _until_done_or_stopped(work: "asyncio.Task[object]", stop: asyncio.Event, grace_seconds: float) -> bool:
+    """Wait for `work`; once stopped, give the file in flight `grace_seconds`, then cancel (it rolls back)."""
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({work, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not work.done():
+        log_event(logger, "shutdown_requested", grace_seconds=grace_seconds)
+        try:
+            await asyncio.wait_for(asyncio.shield(work), grace_seconds)
+        except TimeoutError:
+            work.cancel()
+            log_event(logger, "shutdown_forced", logging.WARNING, note="the file in flight was rolled back")
+            await asyncio.gather(work, return_exceptions=True)
+            return True
+    result = work.result()
+    return result is not False
+
+
+async def _database_url(settings: Settings) -> str:
+    if settings.has_database_url:
+        return settings.async_database_url
+    return await asyncio.to_thread(start_embedded_postgres, settings.embedded_pgdata_dir)
+
+
+def _health() -> int:
+    try:
+        age = time.time() - HEARTBEAT_FILE.stat().st_mtime
+    except FileNotFoundError:
+        print("unhealthy: no heartbeat yet", file=sys.stderr)
+        return EXIT_FAILED
+    if age > HEARTBEAT_MAX_AGE_SECONDS:
+        print(f"unhealthy: last heartbeat {age:.0f}s ago", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""Staging: the load ledger, the rows of each file kind as written, and rejected rows."""
+
+from datetime import datetime
+from typing import ClassVar, Final
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import STAGING, Base
+
+LOAD_STATUSES: Final = ("loading", "loaded", "duplicate", "failed", "interrupted")
+
+
+class FileLoad(Base):
+    """The load ledger: one row per attempt to take a file, whatever came of it."""
+
+    __tablename__ = "file_loads"
+    __table_args__ = (
+        CheckConstraint(f"status IN {LOAD_STATUSES!r}", name="status"),
+        # The database itself refuses to record the same content as loaded twice.
+        Index("uq_file_loads_sha256_loaded", "sha256", unique=True, postgresql_where=text("status = 'loaded'")),
+        Index("ix_file_loads_status", "status"),
+        {"schema": STAGING},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    file_name: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    kind: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)
+    rows_loaded: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    rows_rejected: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    seconds: Mapped[float | None] = mapped_column(Float)
+    encoding: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    duplicate_of: Mapped[int | None] = mapped_column(BigInteger, ForeignKey(f"{STAGING}.file_loads.id"))
+    archived_as: Mapped[str | None] = mapped_column(Text)
+    worker: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StagedJobTitle(Base):
+    """Job-title rows as written in their file, with lineage (ledger id and line number).
+
+    An append-only heap: no primary key index and no foreign key, because both slow COPY down and
+    the ledger transaction already guarantees each file's rows are written once. The BRIN index
+    on file_id serves the warehouse's per-file reads at almost no load cost.
+    """
+
+    __tablename__ = "job_titles"
+    __table_args__ = (
+        Index("ix_job_titles_file_id", "file_id", postgresql_using="brin"),
+        {"schema": STAGING},
+    )
+    __mapper_args__: ClassVar[dict[str, object]] = {"primary_key": ["file_id", "line_no"]}
+
+    file_id: Mapped[int] = mapped_column(BigInteger)
+    line_no: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    pdl_count: Mapped[int | None] = mapped_column(BigInteger)
+    related_titles: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    extra: Mapped[dict[str, str] | None] = mapped_column(JSONB)
+
+
+class RejectedRow(Base):
+    """Rows of any kind that could not be typed: where they were, what they said, and why."""
+
+    __tablename__ = "rejected_rows"
+    __table_args__ = ({"schema": STAGING},)
+
+    file_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey(f"{STAGING}.file_loads.id", ondelete="CASCADE"), primary_key=True
+    )
+    line_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    raw_text: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,1 @@
+"""The service: watcher, inbox, import services, warehouse and analysis."""

@@ -1,0 +1,134 @@
+"""The drop folder: which names to consider, when a file is ready, and the archive and quarantine moves."""
+
+import errno
+import json
+import os
+import stat
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Final
+
+IGNORED_SUFFIXES: Final = (".tmp", ".part", ".partial", ".crdownload", ".download", ".swp", ".filepart", "~")
+COMPRESSED_SUFFIXES: Final = (".gz", ".zip", ".bz2", ".xz")
+ERROR_REPORT_SUFFIX: Final = ".error.json"
+_MAX_NAME_ATTEMPTS: Final = 1000
+
+
+@dataclass(frozen=True)
+class FileStat:
+    """The parts of a stat that change while a file is being written."""
+
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class Observation:
+    """A file's last seen stat and since when it has not changed."""
+
+    stat: FileStat
+    stable_since: float
+
+
+def is_candidate_name(name: str) -> bool:
+    """Whether a name in the drop folder may be a finished file (not hidden, temporary or partial)."""
+    return bool(name) and not name.startswith(".") and not name.lower().endswith(IGNORED_SUFFIXES)
+
+
+def observe(previous: Observation | None, current: FileStat, now: float) -> Observation:
+    """Record a new stat: the stable-since clock restarts whenever size or mtime changed."""
+    if previous is None or previous.stat != current:
+        return Observation(current, now)
+    return previous
+
+
+def is_settled(observation: Observation, now: float, settle_seconds: float) -> bool:
+    """A file is ready when its size and mtime have not changed for `settle_seconds`."""
+    return now - observation.stable_since >= settle_seconds
+
+
+def processing_order(name: str, observation: Observation) -> tuple[int, str]:
+    """Oldest first (mtime, then name), so "latest file wins" follows the order files were written."""
+    return (observation.stat.mtime_ns, name)
+
+
+def archive_name(name: str, attempt: int, stamp: str) -> str:
+    """The name to archive under: as dropped, then with a timestamp and a counter on a clash."""
+    if attempt == 0:
+        return name
+    suffix_count = 2 if name.lower().endswith(COMPRESSED_SUFFIXES) and name.count(".") >= 2 else 1
+    parts = name.rsplit(".", suffix_count) if "." in name.lstrip(".") else [name]
+    stem, extension = parts[0], "".join(f".{part}" for part in parts[1:])
+    counter = "" if attempt == 1 else f"-{attempt}"
+    return f"{stem}.{stamp}{counter}{extension}"
+
+
+def timestamp(moment: datetime) -> str:
+    """A compact UTC-style stamp for archive names: 20261127T235941Z."""
+    return moment.strftime("%Y%m%dT%H%M%SZ")
+
+
+def error_report(
+    file_name: str, reason: str, *, detail: str, line: int | None, kind: str | None, sha256: str | None, at: datetime
+) -> dict[str, object]:
+    """What goes into `<file>.error.json` beside a quarantined file."""
+    return {
+        "file": file_name,
+        "reason": reason,
+        "detail": detail,
+        "line": line,
+        "kind": kind,
+        "sha256": sha256,
+        "quarantined_at": at.isoformat(timespec="seconds"),
+    }
+
+
+def stat_file(path: Path) -> FileStat | None:
+    """Size and mtime of a regular file or symlink; None for anything else or when it is gone."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    if not (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)):
+        return None
+    return FileStat(info.st_size, info.st_mtime_ns)
+
+
+def move_without_overwrite(source: Path, folder: Path, moment: datetime) -> Path:
+    """Move `source` into `folder`, never replacing a file there; returns where it went."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = timestamp(moment)
+    for attempt in range(_MAX_NAME_ATTEMPTS):
+        target = folder / archive_name(source.name, attempt, stamp)
+        if _is_same_file(source, target):
+            source.unlink()  # an earlier move linked it and stopped before removing the original
+            return target
+        try:
+            os.link(source, target, follow_symlinks=False)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EMLINK):
+                raise
+            if target.exists() or target.is_symlink():
+                continue
+            os.replace(source, target)  # no hard links here: check-then-rename, under our file claim
+            return target
+        source.unlink()
+        return target
+    raise FileExistsError(f"no free archive name for {source.name} in {folder}")
+
+
+def _is_same_file(source: Path, target: Path) -> bool:
+    try:
+        return os.path.samestat(os.lstat(source), os.lstat(target))
+    except FileNotFoundError:
+        return False
+
+
+def write_error_report(path: Path, report: dict[str, object]) -> None:
+    """Write the report beside the quarantined file, atomically (temp file, then rename)."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(temporary, path)

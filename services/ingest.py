@@ -1,0 +1,298 @@
+"""One dropped file, start to finish: claim, hash, deduplicate, route, load, archive or quarantine."""
+
+import asyncio
+import hashlib
+import logging
+import os
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+
+from core.config import Settings
+from core.db import short_error, translate_db_error
+from core.errors import BadFileError, FileChangedError
+from core.logfmt import log_event
+from services import ledger
+from services.importers import detect_kind, known_kinds
+from services.importers.base import Importer, LoadJob, LoadResult
+from services.importers.sources import read_head
+from services.inbox import FileStat, error_report, move_without_overwrite, stat_file, write_error_report
+from services.ledger import FileFacts
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Outcome(StrEnum):
+    """What became of a file."""
+
+    LOADED = "loaded"
+    DUPLICATE = "duplicate"
+    QUARANTINED = "quarantined"
+    SKIPPED = "skipped"  # another process has it, or it is gone
+
+
+@dataclass(frozen=True)
+class Ingestor:
+    """Everything needed to take files: the engine, settings and this process's name in the ledger."""
+
+    engine: AsyncEngine
+    settings: Settings
+    worker: str = f"{socket.gethostname()}:{os.getpid()}"
+
+    async def ingest(self, path: Path) -> Outcome:
+        """Take one settled file; raises TransientError when it must be retried later."""
+        key = ledger.claim_key(self.settings.staging_schema, path.name)
+        async with self.engine.connect() as conn:
+            try:
+                if not await ledger.try_claim(conn, key):
+                    return Outcome.SKIPPED
+                try:
+                    return await self._ingest_claimed(conn, path)
+                finally:
+                    await _release(conn, key)
+            except Exception as exc:
+                raise translate_db_error(exc) from exc
+
+    async def _ingest_claimed(self, conn: AsyncConnection, path: Path) -> Outcome:
+        before = stat_file(path)
+        if before is None:
+            return Outcome.SKIPPED  # another process archived it between our scan and our claim
+        if path.is_symlink():
+            facts = FileFacts(path.name, "", before.size)
+            return await self._quarantine(conn, path, facts, None, BadFileError(_SYMLINK_REASON))
+        try:
+            facts = await asyncio.to_thread(hash_file, path)
+        except PermissionError as exc:
+            facts = FileFacts(path.name, "", before.size)
+            return await self._quarantine(conn, path, facts, None, _unreadable(exc))
+        earlier = await ledger.find_loaded(conn, facts.sha256)
+        if earlier is not None:
+            return await self._archive_earlier_load(conn, path, facts, earlier)
+        return await self._route_and_load(conn, path, facts, before)
+
+    async def _route_and_load(self, conn: AsyncConnection, path: Path, facts: FileFacts, before: FileStat) -> Outcome:
+        if facts.size_bytes == 0:
+            return await self._quarantine(conn, path, facts, None, BadFileError(_EMPTY_REASON))
+        try:
+            importer = detect_kind(path.name, await asyncio.to_thread(read_head, path))
+        except BadFileError as exc:
+            return await self._quarantine(conn, path, facts, None, exc)
+        if importer is None:
+            return await self._quarantine(conn, path, facts, None, BadFileError(_unrecognised_reason()))
+        file_id = await ledger.start_load(conn, facts, importer.kind, self.worker)
+        try:
+            result, seconds = await self._load(conn, importer, path, file_id, before)
+        except BadFileError as exc:
+            return await self._quarantine(conn, path, facts, importer.kind, exc, file_id=file_id)
+        except FileChangedError:
+            await ledger.record_failure(conn, file_id, facts, importer.kind, _CHANGED_REASON, self.worker)
+            raise
+        await _finish_uninterrupted(self._archive_loaded(conn, path, file_id))
+        rows_per_s = result.rows_loaded / seconds if seconds > 0 else 0.0
+        log_event(
+            logger,
+            "file_loaded",
+            file=path.name,
+            kind=importer.kind,
+            rows=result.rows_loaded,
+            rejected=result.rows_rejected,
+            seconds=seconds,
+            rows_per_s=round(rows_per_s),
+            encoding=result.encoding,
+            file_id=file_id,
+        )
+        return Outcome.LOADED
+
+    async def _load(
+        self, conn: AsyncConnection, importer: Importer, path: Path, file_id: int, before: FileStat
+    ) -> tuple[LoadResult, float]:
+        started = time.monotonic()
+        job = LoadJob(
+            path=path,
+            file_id=file_id,
+            staging_schema=self.settings.staging_schema,
+            copy_chunk_bytes=self.settings.copy_chunk_bytes,
+            on_progress=_progress_logger(path.name, importer.kind, started, self.settings.progress_seconds),
+        )
+        transaction = await conn.begin()
+        try:
+            result = await importer.load(conn, job)
+            check_reject_ratio(result, self.settings.max_reject_ratio)
+            if stat_file(path) != before:
+                raise FileChangedError(f"{path.name} changed while it was being loaded")
+            seconds = time.monotonic() - started
+            await ledger.finish_load(conn, file_id, result, seconds)
+        except BaseException as exc:
+            await _rollback(transaction)
+            translated = translate_db_error(exc) if isinstance(exc, Exception) else exc
+            if translated is not exc:
+                raise translated from exc
+            raise
+        await _finish_uninterrupted(transaction.commit())
+        return result, seconds
+
+    async def _archive_loaded(self, conn: AsyncConnection, path: Path, file_id: int) -> None:
+        target = await asyncio.to_thread(move_without_overwrite, path, self.settings.processed_dir, _now())
+        await ledger.record_archived(conn, file_id, _relative(target, self.settings.imports_dir))
+
+    async def _archive_earlier_load(
+        self, conn: AsyncConnection, path: Path, facts: FileFacts, earlier: ledger.LoadedFile
+    ) -> Outcome:
+        if earlier.file_name == path.name and earlier.archived_as is None:
+            # Loaded and committed, then stopped before the move: finish the job, no second ledger row.
+            await self._archive_loaded(conn, path, earlier.id)
+            log_event(logger, "file_archived", file=path.name, file_id=earlier.id, note="loaded before a restart")
+            return Outcome.LOADED
+        duplicate_id = await ledger.record_duplicate(conn, facts, earlier.id, self.worker)
+        target = await asyncio.to_thread(move_without_overwrite, path, self.settings.processed_dir, _now())
+        await ledger.record_archived(conn, duplicate_id, _relative(target, self.settings.imports_dir))
+        log_event(
+            logger,
+            "file_duplicate",
+            file=path.name,
+            sha256=facts.sha256,
+            duplicate_of=earlier.id,
+            original=earlier.file_name,
+        )
+        return Outcome.DUPLICATE
+
+    async def _quarantine(
+        self,
+        conn: AsyncConnection,
+        path: Path,
+        facts: FileFacts,
+        kind: str | None,
+        error: BadFileError,
+        *,
+        file_id: int | None = None,
+    ) -> Outcome:
+        await ledger.record_failure(conn, file_id, facts, kind, error.reason, self.worker)
+        moved_to = quarantine_file(self.settings, path, error, kind=kind, sha256=facts.sha256 or None)
+        log_event(
+            logger,
+            "file_quarantined",
+            logging.WARNING,
+            file=path.name,
+            kind=kind,
+            reason=error.reason,
+            line=error.line,
+            moved_to=_relative(moved_to, self.settings.imports_dir),
+        )
+        return Outcome.QUARANTINED
+
+
+def quarantine_file(
+    settings: Settings, path: Path, error: BadFileError, *, kind: str | None, sha256: str | None
+) -> Path:
+    """Move a bad file to the failed folder with `<name>.error.json` beside it; returns its new path."""
+    moment = _now()
+    target = move_without_overwrite(path, settings.failed_dir, moment)
+    report = error_report(
+        path.name, error.reason, detail=error.detail, line=error.line, kind=kind, sha256=sha256, at=moment
+    )
+    write_error_report(target.with_name(f"{target.name}.error.json"), report)
+    return target
+
+
+def check_reject_ratio(result: LoadResult, max_reject_ratio: float) -> None:
+    """Refuse the whole file when more than `max_reject_ratio` of its rows were rejected."""
+    total = result.rows_loaded + result.rows_rejected
+    if total and result.rows_rejected / total > max_reject_ratio:
+        examples = "; ".join(f"line {r.line_no}: {r.reason}" for r in result.first_rejects)
+        raise BadFileError(
+            f"{result.rows_rejected} of {total} rows were rejected, more than the allowed "
+            f"{max_reject_ratio:.0%}, so nothing of the file was kept; fix the rows and drop the file again",
+            detail=f"first rejected rows: {examples}",
+            line=result.first_rejects[0].line_no if result.first_rejects else None,
+        )
+
+
+def hash_file(path: Path) -> FileFacts:
+    """sha256 and size of the file's bytes as dropped, streamed."""
+    with open(path, "rb") as stream:
+        digest = hashlib.file_digest(stream, "sha256")
+        size = stream.tell()
+    return FileFacts(path.name, digest.hexdigest(), size)
+
+
+_EMPTY_REASON = "the file is empty (0 bytes); drop it again once it has content"
+_SYMLINK_REASON = "symbolic links are refused: copy the file itself into the folder"
+_CHANGED_REASON = "the file changed while it was being loaded; it will be loaded once it stops changing"
+
+
+def _unrecognised_reason() -> str:
+    kinds = ", ".join(known_kinds())
+    return f"no import service recognises this file (known kinds: {kinds}); check it is the right file and its header"
+
+
+def _unreadable(exc: OSError) -> BadFileError:
+    return BadFileError(
+        "the file cannot be read by the service (permission denied); fix its permissions and drop it again",
+        detail=str(exc),
+    )
+
+
+def _progress_logger(file_name: str, kind: str, started: float, every_seconds: float) -> Callable[[int], None]:
+    last_logged = started
+
+    def on_progress(rows: int) -> None:
+        nonlocal last_logged
+        now = time.monotonic()
+        if now - last_logged >= every_seconds:
+            last_logged = now
+            elapsed = now - started
+            log_event(
+                logger,
+                "load_progress",
+                file=file_name,
+                kind=kind,
+                rows=rows,
+                seconds=elapsed,
+                rows_per_s=round(rows / elapsed),
+            )
+
+    return on_progress
+
+
+async def _finish_uninterrupted(step: Awaitable[T]) -> T:
+    """Run bookkeeping to its end even if we are cancelled meanwhile, then honour the cancellation."""
+    task = asyncio.ensure_future(step)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task
+        raise
+
+
+async def _rollback(transaction: AsyncTransaction) -> None:
+    try:
+        await transaction.rollback()
+    except Exception as exc:  # noqa: BLE001 - the original error matters more; a dead link rolls back anyway
+        log_event(logger, "rollback_failed", logging.DEBUG, reason=short_error(exc))
+
+
+async def _release(conn: AsyncConnection, key: str) -> None:
+    try:
+        await ledger.release(conn, key)
+    except Exception as exc:  # noqa: BLE001 - a broken connection loses its locks anyway
+        log_event(logger, "claim_release_failed", logging.DEBUG, key=key, reason=short_error(exc))
+        await conn.invalidate()
+
+
+def _relative(path: Path, folder: Path) -> str:
+    try:
+        return str(path.relative_to(folder))
+    except ValueError:
+        return str(path)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,204 @@
+"""The drop-folder loop: start-up scan, awatch, settle checks, one file at a time, retries, heartbeat."""
+
+import asyncio
+import logging
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from sqlalchemy.exc import SQLAlchemyError
+from watchfiles import Change, awatch
+
+from core.config import Settings
+from core.db import short_error
+from core.errors import BadFileError, TransientError
+from core.logfmt import log_event
+from services import ledger
+from services.inbox import Observation, is_candidate_name, is_settled, observe, processing_order, stat_file
+from services.ingest import Ingestor, Outcome, quarantine_file
+
+logger = logging.getLogger(__name__)
+
+RECOVERY_EVERY_SECONDS: Final = 60.0
+
+
+@dataclass
+class _Retry:
+    attempts: int
+    not_before: float
+
+
+@dataclass
+class Watcher:
+    """Watches one folder and hands each settled file to the Ingestor."""
+
+    ingestor: Ingestor
+    settings: Settings
+    heartbeat_file: Path | None = None
+    is_once: bool = False
+    outcomes: Counter[str] = field(default_factory=Counter)
+    _pending: dict[str, Observation] = field(default_factory=dict)
+    _retries: dict[str, _Retry] = field(default_factory=dict)
+    _exhausted: set[str] = field(default_factory=set)
+    _last_scan: float = 0.0
+    _last_recovery: float = 0.0
+
+    @property
+    def folder(self) -> Path:
+        """The watched folder."""
+        return self.settings.imports_dir
+
+    async def watch(self, stop: asyncio.Event) -> None:
+        """Process what is already there, then every file that arrives, until `stop` is set."""
+        self._prepare_folders()
+        await self._recover()
+        self._scan()
+        await self._process_ready(stop)
+        async for changes in awatch(
+            self.folder,
+            watch_filter=lambda _change, path: is_candidate_name(os.path.basename(path)),
+            debounce=200,
+            step=50,
+            rust_timeout=int(self.settings.tick_seconds * 1000),
+            yield_on_timeout=True,
+            stop_event=stop,
+            recursive=False,
+            force_polling=self.settings.force_polling,
+        ):
+            self._note_changes(changes)
+            await self._tick(stop)
+
+    async def run_once(self, stop: asyncio.Event) -> bool:
+        """Process the files present now (waiting for each to settle); False if some had to be left."""
+        self._prepare_folders()
+        await self._recover()
+        self._scan()
+        wanted = set(self._pending)
+        while not stop.is_set() and wanted & (set(self._pending) - self._exhausted):
+            await self._process_ready(stop, only=wanted)
+            await asyncio.sleep(self.settings.tick_seconds)
+            self._restat()
+        return not (wanted & self._exhausted)
+
+    def _prepare_folders(self) -> None:
+        for folder in (self.folder, self.settings.processed_dir, self.settings.failed_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+
+    async def _tick(self, stop: asyncio.Event) -> None:
+        now = time.monotonic()
+        if now - self._last_scan >= self.settings.rescan_seconds:
+            self._scan()  # a safety net for events lost by the OS or never sent (some bind mounts)
+        else:
+            self._restat()
+        if now - self._last_recovery >= RECOVERY_EVERY_SECONDS:
+            await self._recover()
+        self._beat()
+        await self._process_ready(stop)
+
+    def _note_changes(self, changes: set[tuple[Change, str]]) -> None:
+        for change, raw_path in changes:
+            path = Path(raw_path)
+            if path.parent.resolve() != self.folder.resolve():
+                continue
+            if change == Change.deleted:
+                self._forget(path.name)
+            else:
+                self._observe(path.name)
+
+    def _scan(self) -> None:
+        self._last_scan = time.monotonic()
+        present = set()
+        with os.scandir(self.folder) as entries:
+            for entry in entries:
+                if is_candidate_name(entry.name) and (entry.is_file(follow_symlinks=False) or entry.is_symlink()):
+                    present.add(entry.name)
+                    self._observe(entry.name)
+        for name in set(self._pending) - present:
+            self._forget(name)
+
+    def _restat(self) -> None:
+        for name in list(self._pending):
+            self._observe(name)
+
+    def _observe(self, name: str) -> None:
+        current = stat_file(self.folder / name)
+        if current is None:
+            self._forget(name)
+            return
+        self._pending[name] = observe(self._pending.get(name), current, time.monotonic())
+
+    def _forget(self, name: str) -> None:
+        self._pending.pop(name, None)
+        self._retries.pop(name, None)
+
+    def _ready(self, only: set[str] | None) -> list[str]:
+        now = time.monotonic()
+        names = [
+            name
+            for name, seen in self._pending.items()
+            if is_settled(seen, now, self.settings.settle_seconds)
+            and now >= self._retries.get(name, _Retry(0, 0.0)).not_before
+            and name not in self._exhausted
+            and (only is None or name in only)
+        ]
+        return sorted(names, key=lambda name: processing_order(name, self._pending[name]))
+
+    async def _process_ready(self, stop: asyncio.Event, only: set[str] | None = None) -> None:
+        for name in self._ready(only):
+            if stop.is_set():
+                return
+            self._observe(name)  # a last look: it must still be there and unchanged
+            seen = self._pending.get(name)
+            if seen is None or not is_settled(seen, time.monotonic(), self.settings.settle_seconds):
+                continue
+            await self._process(self.folder / name)
+
+    async def _process(self, path: Path) -> None:
+        try:
+            outcome = await self.ingestor.ingest(path)
+        except TransientError as exc:
+            self._schedule_retry(path.name, str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - the one broad handler: a bad file never stops the service
+            outcome = self._quarantine_unexpected(path, exc)
+        self.outcomes[outcome] += 1
+        self._forget(path.name)
+
+    def _quarantine_unexpected(self, path: Path, exc: Exception) -> Outcome:
+        logger.exception("event=unexpected_error file=%s", path.name)
+        error = BadFileError(f"unexpected error: {type(exc).__name__}: {exc}", detail=short_error(exc))
+        try:
+            moved_to = quarantine_file(self.settings, path, error, kind=None, sha256=None)
+        except OSError as move_exc:
+            self._schedule_retry(path.name, f"could not quarantine: {short_error(move_exc)}")
+            return Outcome.SKIPPED
+        log_event(logger, "file_quarantined", logging.WARNING, file=path.name, reason=error.reason, moved_to=moved_to)
+        return Outcome.QUARANTINED
+
+    def _schedule_retry(self, name: str, reason: str) -> None:
+        previous = self._retries.get(name, _Retry(0, 0.0))
+        attempts = previous.attempts + 1
+        delay = min(self.settings.retry_max_seconds, 2.0 ** (attempts - 1))
+        self._retries[name] = _Retry(attempts, time.monotonic() + delay)
+        self.outcomes["retry"] += 1
+        if self.is_once and attempts >= self.settings.once_attempts:
+            self._exhausted.add(name)
+        log_event(logger, "load_retry", logging.WARNING, file=name, attempt=attempts, retry_in_s=delay, reason=reason)
+
+    async def _recover(self) -> None:
+        self._last_recovery = time.monotonic()
+        try:
+            async with self.ingestor.engine.connect() as conn:
+                names = await ledger.recover_interrupted(conn, self.settings.staging_schema)
+        except (SQLAlchemyError, OSError, TransientError) as exc:  # retried on the next round
+            log_event(logger, "recovery_skipped", logging.WARNING, reason=short_error(exc))
+            return
+        for name in names:
+            log_event(logger, "load_interrupted", logging.WARNING, file=name, note="an earlier process died mid-load")
+
+    def _beat(self) -> None:
+        if self.heartbeat_file is not None:
+            self.heartbeat_file.touch()
