@@ -14,9 +14,9 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings, mask_url
-from core.db import create_engine, drop_schemas, migrate, start_embedded_postgres, wait_for_db
+from core.db import create_engine, drop_schemas, migrate, short_error, start_embedded_postgres, wait_for_db
 from core.errors import TransientError
-from core.logfmt import log_event
+from core.logfmt import log_event, logfmt_value
 from core.logs import setup_logging
 
 logger = logging.getLogger("main")
@@ -72,6 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_run(args, settings))
     except TransientError as exc:
         log_event(logger, "service_failed", logging.ERROR, reason=str(exc))
+        return EXIT_FAILED
+    except Exception as exc:
+        logger.exception("event=service_crashed reason=%s", logfmt_value(short_error(exc)))
         return EXIT_FAILED
 
 

