@@ -1,0 +1,238 @@
+"""The warehouse and the analysis views, checked row for row against answers computed here in Python."""
+
+import asyncio
+import csv
+import logging
+import random
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bench.generators import FileShape, GeneratedRow, write_job_titles
+from core.config import Settings
+from services.analysis import run_analysis
+from services.ingest import Ingestor, Outcome
+from services.warehouse import PIPELINE_LOCK_KEY, build_warehouse
+from tests.helpers import fetch_all
+
+BASE_TITLES = [
+    "account manager", "manager, sales", "sr. manager ii", "management consultant", "store managers",
+    "c++ developer", "c# developer", "c developer", "r&d engineer", "owner/operator", "proprietário(a)",
+    "realtor®", "sr. manager", "data analyst", "teacher", "nurse", "product manager", "chef", "driver",
+    "office manager", "Ｆｕｌｌｗｉｄｔｈ analyst", "ﬁnance lead", "general manager", "manager", "cashier",
+]  # fmt: skip
+ONLY_RELATED = ["intern", "volunteer", "freelancer", "consultant"]
+
+
+def normalise(title: str) -> str:
+    """The warehouse's rule, written independently: NFKC, lower case, whitespace runs to one space, trimmed."""
+    return re.sub(r"[ \t\n\r\f\v]+", " ", unicodedata.normalize("NFKC", title).lower()).strip(" ")
+
+
+def respell(rng: random.Random, title: str) -> str:
+    """The same title as a messy file might write it."""
+    spelled = rng.choice([title, title.upper(), title.title(), title.replace(" ", "  "), f"  {title}\u00a0"])
+    return spelled
+
+
+def messy_file(rng: random.Random, titles: list[str], rows: int) -> list[GeneratedRow]:
+    """Rows with duplicates in other spellings, blank counts, blank titles and self-references."""
+    result = []
+    for _ in range(rows):
+        title = rng.choice(titles)
+        related = tuple(
+            respell(rng, rng.choice([*BASE_TITLES, *ONLY_RELATED, title, "   "])) for _ in range(rng.randrange(0, 8))
+        )
+        count = None if rng.random() < 0.2 else rng.randrange(0, 10_000)
+        written = "   " if rng.random() < 0.03 else respell(rng, title)
+        result.append(GeneratedRow(written, count, related))
+    return result
+
+
+@dataclass
+class ExpectedWarehouse:
+    """What the warehouse must hold, computed from the files in load order."""
+
+    counts: dict[str, int | None] = field(default_factory=dict)
+    related: dict[str, list[str]] = field(default_factory=dict)
+    left_out: int = 0
+
+    def add_file(self, rows: list[GeneratedRow]) -> None:
+        counts: dict[str, int | None] = {}
+        related: dict[str, list[str]] = {}
+        for row in rows:
+            title = normalise(row.title.strip())
+            if not title:
+                self.left_out += 1
+                continue
+            if counts.get(title) is None:
+                counts[title] = row.pdl_count
+            names = related.setdefault(title, [])
+            for raw in row.related:
+                name = normalise(raw.strip())
+                if name and name != title and name not in names:
+                    names.append(name)
+        self.counts.update(counts)
+        self.related.update(related)
+
+    def views(self) -> dict[str, list[tuple[object, ...]]]:
+        by_count = sorted(((-len(v), t) for t, v in self.related.items()))[:10]
+        with_count = {t: c for t, c in self.counts.items() if c is not None}
+        managers = [c for t, c in with_count.items() if re.search(r"\bmanager\b", t)]
+        average = (
+            (Decimal(sum(managers)) / len(managers)).quantize(Decimal("0.01"), ROUND_HALF_UP) if managers else None
+        )
+        mentions = Counter(name for names in self.related.values() for name in names)
+        return {
+            "top_related_titles": [(t, -n) for n, t in by_count],
+            "title_pdl_count": [(t, -c) for c, t in sorted((-c, t) for t, c in with_count.items())[:10]],
+            "manager_titles": [(len(managers), average, sum(managers) if managers else None)],
+            "most_common_related_titles": [(t, -n) for n, t in sorted((-n, t) for t, n in mentions.items())[:10]],
+        }
+
+
+async def _load(engine: AsyncEngine, settings: Settings, name: str, rows: list[GeneratedRow]) -> None:
+    path = settings.imports_dir / name
+    write_job_titles(path, rows, FileShape(ragged_every=5))
+    assert await Ingestor(engine, settings).ingest(path) is Outcome.LOADED
+
+
+async def _warehouse_state(engine: AsyncEngine) -> tuple[dict[str, int | None], dict[str, list[str]]]:
+    facts = await fetch_all(
+        engine,
+        "SELECT d.title, f.pdl_count FROM datawarehouse.fact_title_popularity f JOIN datawarehouse.dim_job_title d "
+        "USING (title_key)",
+    )
+    links = await fetch_all(
+        engine,
+        "SELECT t.title, r.title AS related FROM datawarehouse.bridge_related_title b "
+        "JOIN datawarehouse.dim_job_title t ON t.title_key = b.title_key "
+        "JOIN datawarehouse.dim_job_title r ON r.title_key = b.related_title_key ORDER BY t.title, b.position",
+    )
+    related: dict[str, list[str]] = {row["title"]: [] for row in facts}
+    for link in links:
+        related[link["title"]].append(link["related"])
+    return {row["title"]: row["pdl_count"] for row in facts}, related
+
+
+async def _views(engine: AsyncEngine, names: list[str]) -> dict[str, list[tuple[object, ...]]]:
+    result = {}
+    async with engine.connect() as conn:
+        for name in names:
+            rows = await conn.execute(text(f"SELECT * FROM datawarehouse.{name}"))
+            result[name] = [tuple(row) for row in rows]
+    return result
+
+
+async def test_the_warehouse_and_views_match_an_independent_computation(
+    engine: AsyncEngine, settings: Settings
+) -> None:
+    rng = random.Random(7)
+    expected = ExpectedWarehouse()
+    for week, titles in enumerate([BASE_TITLES, BASE_TITLES[:12], BASE_TITLES[8:20]]):
+        rows = messy_file(rng, titles, 400)
+        await _load(engine, settings, f"week{week}.csv", rows)
+        expected.add_file(rows)
+
+    totals = await build_warehouse(engine, settings)
+    views = await run_analysis(engine, settings)
+
+    assert totals["files_processed"] == 3
+    assert totals["rows_left_out_blank_title"] == expected.left_out > 0
+    counts, related = await _warehouse_state(engine)
+    assert counts == expected.counts
+    assert related == expected.related
+    dims = {row["title"] for row in await fetch_all(engine, "SELECT title FROM datawarehouse.dim_job_title")}
+    assert set(ONLY_RELATED) <= dims
+    assert {"c++ developer", "c# developer", "c developer", "sr. manager", "fullwidth analyst"} <= dims
+    wanted = expected.views()
+    assert {view.name: list(view.rows) for view in views} == wanted
+    assert await _views(engine, list(wanted)) == wanted
+
+
+async def test_running_the_pipeline_again_changes_nothing(engine: AsyncEngine, settings: Settings) -> None:
+    await _load(engine, settings, "one.csv", messy_file(random.Random(1), BASE_TITLES, 200))
+    await build_warehouse(engine, settings)
+    before = await _warehouse_state(engine)
+    keys = await fetch_all(engine, "SELECT * FROM datawarehouse.dim_job_title ORDER BY title_key")
+
+    again = await build_warehouse(engine, settings)
+    once_more = await build_warehouse(engine, settings)
+
+    assert again["files_processed"] == once_more["files_processed"] == 0
+    assert await _warehouse_state(engine) == before
+    assert await fetch_all(engine, "SELECT * FROM datawarehouse.dim_job_title ORDER BY title_key") == keys
+
+
+async def test_a_later_file_wins_for_its_titles_and_others_keep_their_values(
+    engine: AsyncEngine, settings: Settings
+) -> None:
+    await _load(engine, settings, "first.csv", [GeneratedRow("a", 1, ("x", "y")), GeneratedRow("b", 2, ("z",))])
+    await build_warehouse(engine, settings)
+    await _load(engine, settings, "second.csv", [GeneratedRow("A ", None, ("w",)), GeneratedRow("c", 3, ())])
+
+    totals = await build_warehouse(engine, settings)
+
+    counts, related = await _warehouse_state(engine)
+    assert counts == {"a": None, "b": 2, "c": 3}
+    assert related == {"a": ["w"], "b": ["z"], "c": []}
+    assert (totals["titles_inserted"], totals["titles_updated"]) == (1, 1)
+
+
+async def test_a_second_pipeline_run_waits_for_the_first(
+    engine: AsyncEngine, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    await _load(engine, settings, "one.csv", [GeneratedRow("a", 1, ("b",))])
+    caplog.set_level(logging.INFO)
+    async with engine.begin() as holder:
+        await holder.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PIPELINE_LOCK_KEY})
+        waiting = asyncio.create_task(build_warehouse(engine, settings))
+        await asyncio.sleep(0.5)
+        assert not waiting.done()
+    totals = await waiting
+
+    assert totals["files_processed"] == 1
+    assert any("event=waiting_for_lock" in record.getMessage() for record in caplog.records)
+
+
+async def test_exports_and_report_match_the_views(engine: AsyncEngine, settings: Settings) -> None:
+    await _load(engine, settings, "one.csv", messy_file(random.Random(3), BASE_TITLES, 300))
+    await build_warehouse(engine, settings)
+
+    views = await run_analysis(engine, settings)
+
+    report = (settings.exports_dir / "report.html").read_text(encoding="utf-8")
+    assert report.count("<svg") == len(views) == 4
+    assert "http://" not in report.replace("http://www.w3.org", "") and "<script" not in report
+    for view in views:
+        with open(settings.exports_dir / f"{view.name}.csv", encoding="utf-8", newline="") as stream:
+            header, *rows = list(csv.reader(stream))
+        assert tuple(header) == view.columns
+        assert rows == [["" if v is None else str(v) for v in row] for row in view.rows]
+        assert rows, f"{view.name} should not be empty"
+    assert not list(Path(settings.exports_dir).glob(".*.tmp"))
+
+
+async def test_analysis_of_an_empty_warehouse_writes_empty_exports_and_says_so(
+    engine: AsyncEngine, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+
+    views = await run_analysis(engine, settings)
+
+    assert [view.name for view in views] == [
+        "top_related_titles",
+        "title_pdl_count",
+        "manager_titles",
+        "most_common_related_titles",
+    ]
+    header = (settings.exports_dir / "top_related_titles.csv").read_bytes()
+    assert header == b"job_title,related_title_count\r\n"
+    assert any("event=analysis_empty" in record.getMessage() for record in caplog.records)

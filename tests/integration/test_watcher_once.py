@@ -1,0 +1,58 @@
+"""The watcher's batch mode in-process: ordering, ignored names, and the dev reset."""
+
+import asyncio
+import logging
+import os
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bench.generators import generate_rows, write_job_titles
+from core.config import Settings
+from core.db import drop_schemas, migrate
+from services.ingest import Ingestor
+from services.watcher import Watcher
+from tests.helpers import ledger
+
+
+async def test_files_waiting_together_are_taken_oldest_first(engine: AsyncEngine, settings: Settings) -> None:
+    now = 1_700_000_000
+    for age, name in enumerate(["c.csv", "a.csv", "b.csv", "a2.csv"]):
+        path = settings.imports_dir / name
+        write_job_titles(path, generate_rows(5, seed=age))
+        mtime = now - 100 * age if name != "a2.csv" else now - 200  # a2.csv ties with b.csv on mtime
+        os.utime(path, (mtime, mtime))
+
+    is_complete = await Watcher(Ingestor(engine, settings), settings, is_once=True).run_once(asyncio.Event())
+
+    assert is_complete
+    assert [entry["file_name"] for entry in await ledger(engine)] == ["a2.csv", "b.csv", "a.csv", "c.csv"]
+
+
+async def test_hidden_temporary_and_directory_entries_are_left_alone(engine: AsyncEngine, settings: Settings) -> None:
+    names = [".hidden.csv", "x.csv.tmp", "y.csv.part", "z.crdownload", ".~lock.csv#", "w.csv.swp", "v.csv~"]
+    for name in names:
+        write_job_titles(settings.imports_dir / name, generate_rows(3))
+    (settings.imports_dir / "subfolder.csv").mkdir()
+
+    await Watcher(Ingestor(engine, settings), settings, is_once=True).run_once(asyncio.Event())
+
+    assert await ledger(engine) == []
+    assert sorted(p.name for p in settings.imports_dir.iterdir()) == sorted(
+        [*names, "subfolder.csv", "processed", "failed"]
+    )
+
+
+async def test_dev_mode_drops_everything_loudly_and_migrations_rebuild_it(
+    engine: AsyncEngine, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    write_job_titles(settings.imports_dir / "a.csv", generate_rows(3))
+    await Watcher(Ingestor(engine, settings), settings, is_once=True).run_once(asyncio.Event())
+    caplog.set_level(logging.WARNING)
+
+    await drop_schemas(engine, settings)
+    await migrate(settings, settings.async_database_url)
+
+    assert await ledger(engine) == []
+    [warning] = [r.getMessage() for r in caplog.records if "event=dev_reset" in r.getMessage()]
+    assert "DEV MODE" in warning and "all loaded data is deleted" in warning
