@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.generators import generate_rows, write_job_titles
 from core.config import Settings
 from tests.e2e.conftest import Service, eventually, run_main, start_service
-from tests.helpers import error_report, fetch_all, ledger, staged_rows
+from tests.helpers import error_report, fetch_all, ledger
 
 
 async def _copy_slowly(source: Path, target: Path, *, seconds: float, chunks: int) -> None:
