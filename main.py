@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings, mask_url
-from core.db import create_engine, drop_schemas, migrate, short_error, start_embedded_postgres, wait_for_db
+from core.db import create_engine, drop_schemas, migrate, resolve_database_url, short_error, wait_for_db
 from core.errors import TransientError
 from core.logfmt import log_event, logfmt_value
 from core.logs import setup_logging
@@ -79,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    url = await _database_url(settings)
+    url = await asyncio.to_thread(resolve_database_url, settings)
     engine = create_engine(settings, url)
     try:
         await wait_for_db(engine, settings.db_connect_attempts)
@@ -162,12 +162,6 @@ async def _until_done_or_stopped(work: "asyncio.Task[object]", stop: asyncio.Eve
             return True
     result = work.result()
     return result is not False
-
-
-async def _database_url(settings: Settings) -> str:
-    if settings.has_database_url:
-        return settings.async_database_url
-    return await asyncio.to_thread(start_embedded_postgres, settings.embedded_pgdata_dir)
 
 
 def _health() -> int:

@@ -10,6 +10,7 @@ from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import CreateSchema
 
 from core.config import Settings
+from core.db import resolve_database_url
 from models import Base
 
 # Any constant works; it only has to be the same for every process migrating this database.
@@ -21,7 +22,7 @@ if "database_url" not in config.attributes:
     if config.config_file_name is not None:
         fileConfig(config.config_file_name)
     _settings = Settings()
-    config.attributes["database_url"] = _settings.async_database_url
+    config.attributes["database_url"] = resolve_database_url(_settings)
     config.attributes["schema_translate_map"] = _settings.schema_translate_map
 
 

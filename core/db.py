@@ -159,6 +159,13 @@ async def drop_schemas(engine: AsyncEngine, settings: Settings) -> None:
             await conn.execute(DropSchema(schema, cascade=True, if_exists=True))
 
 
+def resolve_database_url(settings: Settings) -> str:
+    """The configured database's asyncpg URL, or the embedded Postgres's when none is configured (blocks)."""
+    if settings.has_database_url:
+        return settings.async_database_url
+    return start_embedded_postgres(settings.embedded_pgdata_dir)
+
+
 def start_embedded_postgres(pgdata_dir: Path) -> str:
     """Start (or reuse) the embedded Postgres in `pgdata_dir` and return its asyncpg URL."""
     # initdb takes its locale from the environment; a UTF-8 ctype makes lower() Unicode-aware.
