@@ -26,6 +26,7 @@ EXIT_FAILED: Final = 1
 EXIT_BAD_CONFIG: Final = 2
 HEARTBEAT_FILE: Final = Path("/tmp/dropfolder.heartbeat")  # noqa: S108 - a liveness marker, not data
 HEARTBEAT_MAX_AGE_SECONDS: Final = 60.0
+HEARTBEAT_EVERY_SECONDS: Final = 5.0
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -130,13 +131,15 @@ async def _serve(settings: Settings, engine: AsyncEngine, url: str, *, is_once: 
         staging_schema=settings.staging_schema,
         dw_schema=settings.dw_schema,
     )
-    watcher = Watcher(Ingestor(engine, settings), settings, heartbeat_file=HEARTBEAT_FILE, is_once=is_once)
+    watcher = Watcher(Ingestor(engine, settings), settings, is_once=is_once)
     stop = asyncio.Event()
+    heartbeat = asyncio.create_task(_beat(HEARTBEAT_FILE, stop))
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     work = asyncio.create_task(watcher.run_once(stop) if is_once else watcher.watch(stop))
     is_complete = await _until_done_or_stopped(work, stop, settings.shutdown_grace_seconds)
+    heartbeat.cancel()
     log_event(
         logger,
         "shutdown",
@@ -144,6 +147,14 @@ async def _serve(settings: Settings, engine: AsyncEngine, url: str, *, is_once: 
         **{key: watcher.outcomes[key] for key in ("loaded", "duplicate", "quarantined", "retry")},
     )
     return EXIT_OK if is_complete else EXIT_FAILED
+
+
+async def _beat(path: Path, stop: asyncio.Event) -> None:
+    """Touch the heartbeat file while the event loop runs (also during long loads), for `--health`."""
+    path.unlink(missing_ok=True)  # a file left by an earlier run must not vouch for this one
+    while not stop.is_set():
+        path.touch()
+        await asyncio.sleep(HEARTBEAT_EVERY_SECONDS)
 
 
 async def _until_done_or_stopped(work: "asyncio.Task[object]", stop: asyncio.Event, grace_seconds: float) -> bool:

@@ -79,7 +79,11 @@ def generate_rows(
     for index in range(count):
         related_count = min(related_max, rng.choice((0, 3, 8, 12, 19, 19, 19, 19)))
         related = tuple(rng.choice(related_pool) for _ in range(related_count))
-        pdl_count = None if blank_count_every and index % blank_count_every == 7 else rng.randrange(0, 2_000_000)
+        pdl_count = (
+            None
+            if blank_count_every and index % blank_count_every == blank_count_every - 1
+            else rng.randrange(0, 2_000_000)
+        )
         yield GeneratedRow(_nth_title(pool, index), pdl_count, related)
 
 

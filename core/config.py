@@ -1,9 +1,10 @@
 """The service's one typed configuration, read from the environment and `.env`."""
 
+import re
 from pathlib import Path
 from typing import Annotated, Self
 
-from pydantic import AliasChoices, Field, PositiveFloat, PositiveInt, model_validator
+from pydantic import AliasChoices, Field, PositiveFloat, PositiveInt, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Schema names are put into DDL and `SET search_path`, so they are held to plain identifiers.
@@ -58,6 +59,12 @@ class Settings(BaseSettings):
     log_file_max_bytes: PositiveInt = 10 << 20
     log_file_backups: int = Field(default=5, ge=0)
 
+    @field_validator("db_string", "db_string_async", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `DB_STRING_ASYNC=` in an env file means "not set" (compose cannot unset a variable otherwise).
+        return None if isinstance(value, str) and not value.strip() else value
+
     @model_validator(mode="after")
     def _check_urls(self) -> Self:
         for url in (self.db_string, self.db_string_async):
@@ -103,7 +110,8 @@ def with_scheme(url: str, scheme: str) -> str:
 
 
 def mask_url(url: str) -> str:
-    """Return `url` with any password replaced by `***`."""
+    """Return `url` with any password (in the authority or as a `password=` parameter) replaced by `***`."""
+    url = re.sub(r"(?i)([?&]password=)[^&]*", r"\1***", url)
     scheme, sep, rest = url.partition("://")
     credentials, at, host = rest.rpartition("@")
     if not sep or not at or not credentials.partition(":")[2]:

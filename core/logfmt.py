@@ -1,5 +1,6 @@
 """logfmt lines (`key=value key="quoted value"`): pure formatting, no handlers."""
 
+import json
 import logging
 from collections.abc import Mapping
 from typing import Final
@@ -16,11 +17,9 @@ def logfmt_value(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.3f}"
     text = str(value)
-    if text and not any(ch in _BARE_VALUE_FORBIDDEN for ch in text):
+    if text and text.isprintable() and not any(ch in _BARE_VALUE_FORBIDDEN for ch in text):
         return text
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    escaped = escaped.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
-    return f'"{escaped}"'
+    return json.dumps(text, ensure_ascii=False)  # quotes, backslashes and control characters escaped
 
 
 def logfmt(fields: Mapping[str, object]) -> str:

@@ -37,7 +37,6 @@ class Watcher:
 
     ingestor: Ingestor
     settings: Settings
-    heartbeat_file: Path | None = None
     is_once: bool = False
     outcomes: Counter[str] = field(default_factory=Counter)
     _pending: dict[str, Observation] = field(default_factory=dict)
@@ -95,7 +94,6 @@ class Watcher:
             self._restat()
         if now - self._last_recovery >= RECOVERY_EVERY_SECONDS:
             await self._recover()
-        self._beat()
         await self._process_ready(stop)
 
     def _note_changes(self, changes: set[tuple[Change, str]]) -> None:
@@ -198,7 +196,3 @@ class Watcher:
             return
         for name in names:
             log_event(logger, "load_interrupted", logging.WARNING, file=name, note="an earlier process died mid-load")
-
-    def _beat(self) -> None:
-        if self.heartbeat_file is not None:
-            self.heartbeat_file.touch()

@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Final, NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -20,6 +20,9 @@ from services.importers.base import LoadJob, LoadResult, Reject
 from services.importers.copying import CopyRow, CopyTarget, copy_rows
 from services.importers.encodings import DISPLAY_NAMES, UTF8, EncodingScan, choose_fallback_encoding, scan_encoding
 from services.importers.sources import contains_byte, open_binary, open_text
+
+if TYPE_CHECKING:
+    from _csv import Reader as CsvReader
 
 KIND: Final = "job_titles"
 TITLE_KEY: Final = "title"
@@ -116,15 +119,16 @@ def parse_count(raw: str) -> int | str | None:
             return f"pdl_count {_shown(text)} is too large (the largest supported is {MAX_BIGINT})"
         return value
     if text.startswith("-") and text[1:].isascii() and text[1:].isdigit():
-        return f"pdl_count {text} is negative; counts must be 0 or more"
+        return f"pdl_count {_shown(text)} is negative; counts must be 0 or more"
     return f"pdl_count {_shown(text)!r} is not a whole number"
 
 
 def render_cells(cells: Sequence[str]) -> str:
     """The row as CSV text again, for the rejected-rows table."""
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="").writerow(cells)
-    return buffer.getvalue()
+    # The terminator must contain "\n" and "\r": the writer quotes only the line-break characters it knows.
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    return buffer.getvalue().removesuffix("\r\n")
 
 
 def _shown(text: str) -> str:
@@ -156,12 +160,13 @@ def _has_nul(cells: list[str]) -> bool:
 
 
 def iter_title_records(lines: Iterable[str], *, check_nul: bool = True) -> Iterator[TitleRecord | Reject]:
-    """Parse a job-title file's lines (header first) into records and rejects, streaming."""
-    reader = csv.reader(lines)
-    header = next((row for row in reader if row), None)
-    if header is None:
-        raise BadFileError("the file has no header row (it is empty or blank)")
-    layout = parse_header(header)
+    """Parse a job-title file's lines (header first) into records and rejects, streaming.
+
+    The csv module runs in strict mode, so a quote left open at the end of the file is an error
+    rather than one giant last field, and a stray character after a closing quote rejects its row.
+    """
+    reader = csv.reader(lines, strict=True)
+    layout = parse_header(_read_header(reader))
     end_line = reader.line_num
     data_rows = 0
     while True:
@@ -174,6 +179,7 @@ def iter_title_records(lines: Iterable[str], *, check_nul: bool = True) -> Itera
             if reader.line_num > start:
                 raise _unclosed_quote(start, reader.line_num) from exc
             end_line = reader.line_num
+            data_rows += 1
             yield Reject(start, "", f"unparseable CSV: {exc}")
             continue
         end_line = reader.line_num
@@ -181,7 +187,7 @@ def iter_title_records(lines: Iterable[str], *, check_nul: bool = True) -> Itera
             continue
         data_rows += 1
         if end_line > start:
-            yield _multiline_reject(cells, start, end_line)
+            yield Reject(start, render_cells(cells), f"a quoted field runs over lines {start}-{end_line}")
         elif check_nul and _has_nul(cells):
             yield Reject(start, render_cells(cells).replace("\x00", "\\0"), "the row contains a NUL (0x00) byte")
         else:
@@ -190,12 +196,16 @@ def iter_title_records(lines: Iterable[str], *, check_nul: bool = True) -> Itera
         raise BadFileError("the file has a header but no data rows", line=end_line)
 
 
-def _multiline_reject(cells: list[str], start: int, end: int) -> Reject:
-    # A quote left open runs to the end of the file, keeping the raw line break at the end of
-    # the last cell; a properly closed multi-line cell does not end that way.
-    if cells[-1].endswith(("\n", "\r")):
-        raise _unclosed_quote(start, end)
-    return Reject(start, render_cells(cells), f"a quoted field runs over lines {start}-{end}")
+def _read_header(reader: "CsvReader") -> list[str]:
+    try:
+        header = next((row for row in reader if row), None)
+    except csv.Error as exc:
+        raise BadFileError(
+            f"the header row cannot be read as CSV ({exc}); check its quoting", line=reader.line_num
+        ) from exc
+    if header is None:
+        raise BadFileError("the file has no header row (it is empty or blank)")
+    return header
 
 
 def _unclosed_quote(start: int, end: int) -> BadFileError:
@@ -223,10 +233,13 @@ def to_copy_row(file_id: int, record: TitleRecord) -> CopyRow:
 
 
 def first_row(head: bytes) -> list[str]:
-    """The first CSV row of a file's first bytes, decoded leniently (header names are ASCII)."""
+    """The first non-blank CSV row of a file's first bytes, decoded leniently (header names are ASCII)."""
     text = head.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
-    first_line = text.splitlines()[0] if text else ""
-    return next(csv.reader([first_line]), [])
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    try:
+        return next(csv.reader([first_line]), [])
+    except csv.Error:
+        return []
 
 
 class JobTitlesImporter:

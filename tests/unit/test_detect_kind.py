@@ -1,0 +1,89 @@
+"""services/importers detect_kind: a file's kind comes from its first bytes, not its name."""
+
+import pytest
+
+from services.importers import IMPORTERS, detect_kind, job_titles, known_kinds
+
+PUBLIC_HEAD = b"title,pdl count,top related titles 1,top related titles 2\nnurse,12,rn,carer\n"
+
+
+def test_the_registry_knows_the_job_title_kind() -> None:
+    assert known_kinds() == ["job_titles"]
+    assert IMPORTERS == (job_titles.IMPORTER,)
+
+
+@pytest.mark.parametrize("file_name", ["titles.csv", "TITLES.CSV", "titles.txt", "data", "x.csv.gz", "report.xlsx"])
+def test_a_job_title_header_is_recognised_whatever_the_file_name(file_name: str) -> None:
+    assert detect_kind(file_name, PUBLIC_HEAD) is job_titles.IMPORTER
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        PUBLIC_HEAD,
+        b"\xef\xbb\xbf" + PUBLIC_HEAD,
+        PUBLIC_HEAD.replace(b"\n", b"\r\n"),
+        b"Title,PDL_Count,Top Related Titles,,\n",
+        b"TITLE,PDL COUNT\n",
+        b'"title","pdl count"\n',
+        b"pdl count,title,source\n",
+        b"title,pdl count\n" + "caf\xe9,1\n".encode("cp1252"),
+        b"title,pdl count",  # a head cut short before the first line end
+        b"title,pdl count," + b"top related titles," * 4000,  # a header longer than the head
+    ],
+    ids=[
+        "public",
+        "bom",
+        "crlf",
+        "spreadsheet",
+        "upper",
+        "quoted",
+        "reordered",
+        "cp1252-body",
+        "no-line-end",
+        "truncated-header",
+    ],
+)
+def test_job_title_headers_in_every_shape_are_recognised(head: bytes) -> None:
+    importer = detect_kind("drop.csv", head)
+    assert importer is not None
+    assert importer.kind == "job_titles"
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"",
+        b"\n\n",
+        b"name,count\nx,1\n",
+        b"title\nnurse\n",
+        b"pdl count\n12\n",
+        b"nurse,12,rn\ntitle,pdl count\n",
+        b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00title,pdl count",
+        b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03title,pdl count",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
+        bytes(range(256)),
+        "title,pdl count\n".encode("utf-16"),
+        b"title;pdl count\n",
+        b"\x00\x00\x00\x00",
+    ],
+    ids=[
+        "empty",
+        "blank-lines",
+        "other-csv",
+        "title-only",
+        "count-only",
+        "header-not-first",
+        "zip",
+        "gzip-not-decompressed",
+        "png",
+        "pdf",
+        "all-bytes",
+        "utf-16",
+        "semicolons",
+        "nul",
+    ],
+)
+def test_other_files_are_not_recognised(head: bytes) -> None:
+    assert detect_kind("titles.csv", head) is None
