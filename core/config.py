@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     copy_chunk_bytes: PositiveInt = 1 << 20
     progress_seconds: PositiveFloat = 5.0
 
+    # The warehouse build: memory per sort or hash step of Postgres (its `work_mem`), for big files.
+    pipeline_work_mem: str = Field(default="256MB", pattern=r"^\d+\s*(kB|MB|GB)$")
+
     # Logging.
     debug_logs: bool = False
     log_file_name: str = "service.log"

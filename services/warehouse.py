@@ -98,6 +98,7 @@ async def build_warehouse(engine: AsyncEngine, settings: Settings) -> Counter[st
     async with engine.begin() as conn:
         await take_lock(conn, PIPELINE_LOCK_KEY, "pipeline")
         await conn.execute(text(search_path_sql(conn, settings.dw_schema, settings.staging_schema)))
+        await conn.execute(text("SELECT set_config('work_mem', :value, true)"), {"value": settings.pipeline_work_mem})
         for kind in WAREHOUSE_KINDS:
             steps = load_steps(settings.sql_dir / "warehouse" / kind)
             for file_id in await pending_files(conn, kind):

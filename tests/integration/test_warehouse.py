@@ -122,6 +122,22 @@ async def _warehouse_state(engine: AsyncEngine) -> tuple[dict[str, int | None], 
     return {row["title"]: row["pdl_count"] for row in facts}, related
 
 
+async def _assert_integrity(engine: AsyncEngine) -> None:
+    """What the missing foreign keys would have checked, and contiguous positions."""
+    orphans = await fetch_all(
+        engine,
+        "SELECT count(*) AS n FROM datawarehouse.fact_title_popularity f "
+        "LEFT JOIN datawarehouse.dim_job_title d USING (title_key) WHERE d.title_key IS NULL "
+        "UNION ALL SELECT count(*) FROM datawarehouse.bridge_related_title b "
+        "LEFT JOIN datawarehouse.dim_job_title t ON t.title_key = b.title_key "
+        "LEFT JOIN datawarehouse.dim_job_title r ON r.title_key = b.related_title_key "
+        "WHERE t.title_key IS NULL OR r.title_key IS NULL "
+        "UNION ALL SELECT count(*) FROM (SELECT title_key FROM datawarehouse.bridge_related_title "
+        "GROUP BY title_key HAVING max(position) <> count(*) OR min(position) <> 1) gaps",
+    )
+    assert [row["n"] for row in orphans] == [0, 0, 0]
+
+
 async def _views(engine: AsyncEngine, names: list[str]) -> dict[str, list[tuple[object, ...]]]:
     result = {}
     async with engine.connect() as conn:
@@ -149,6 +165,7 @@ async def test_the_warehouse_and_views_match_an_independent_computation(
     counts, related = await _warehouse_state(engine)
     assert counts == expected.counts
     assert related == expected.related
+    await _assert_integrity(engine)
     dims = {row["title"] for row in await fetch_all(engine, "SELECT title FROM datawarehouse.dim_job_title")}
     assert set(ONLY_RELATED) <= dims
     assert {"c++ developer", "c# developer", "c developer", "sr. manager", "fullwidth analyst"} <= dims
@@ -183,6 +200,7 @@ async def test_a_later_file_wins_for_its_titles_and_others_keep_their_values(
     counts, related = await _warehouse_state(engine)
     assert counts == {"a": None, "b": 2, "c": 3}
     assert related == {"a": ["w"], "b": ["z"], "c": []}
+    await _assert_integrity(engine)
     assert (totals["titles_inserted"], totals["titles_updated"]) == (1, 1)
 
 

@@ -1,17 +1,21 @@
--- One row per distinct normalised title of the file being built.
--- pdl_count is the first non-null count in file order; blank titles are left out here
--- and counted by 060_record_built_file.sql.
+-- The file's rows with their normalised titles, and one row per distinct non-blank title whose
+-- pdl_count is the first non-null count in file order (null when every row's count is blank).
+DROP TABLE IF EXISTS file_lines;
+
+CREATE TEMP TABLE file_lines AS
+SELECT line_no, normalize_title(title) AS title, pdl_count
+FROM job_titles
+WHERE file_id = :file_id;
+
 DROP TABLE IF EXISTS file_titles;
 
 CREATE TEMP TABLE file_titles AS
-SELECT title,
-       (array_agg(pdl_count ORDER BY line_no) FILTER (WHERE pdl_count IS NOT NULL))[1] AS pdl_count
-FROM (
-    SELECT normalize_title(title) AS title, pdl_count, line_no
-    FROM job_titles
-    WHERE file_id = :file_id
-) AS normalised
+SELECT DISTINCT ON (title) title, pdl_count
+FROM file_lines
 WHERE title <> ''
-GROUP BY title;
+ORDER BY title, pdl_count IS NULL, line_no;
 
-CREATE UNIQUE INDEX ON file_titles (title);
+-- Temporary tables have no statistics until analysed, and the joins below need them.
+ANALYZE file_lines;
+
+ANALYZE file_titles;

@@ -3,7 +3,7 @@ WITH inserted AS (
     INSERT INTO dim_job_title (title)
     SELECT title FROM file_titles
     UNION
-    SELECT related FROM file_related
+    SELECT related FROM file_spellings WHERE related <> ''
     ORDER BY 1
     ON CONFLICT (title) DO NOTHING
     RETURNING 1
