@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 
 from core.config import Settings
 from core.db import short_error, translate_db_error
-from core.errors import BadFileError, FileChangedError
+from core.errors import BadFileError, FileChangedError, TransientError
 from core.logfmt import log_event
 from services import ledger
 from services.importers import detect_kind, known_kinds
@@ -50,16 +50,19 @@ class Ingestor:
     async def ingest(self, path: Path) -> Outcome:
         """Take one settled file; raises TransientError when it must be retried later."""
         key = ledger.claim_key(self.settings.staging_schema, path.name)
-        async with self.engine.connect() as conn:
-            try:
+        try:
+            async with self.engine.connect() as conn:
                 if not await ledger.try_claim(conn, key):
                     return Outcome.SKIPPED
                 try:
                     return await self._ingest_claimed(conn, path)
                 finally:
                     await _release(conn, key)
-            except Exception as exc:
-                raise translate_db_error(exc) from exc
+        except Exception as exc:
+            translated = translate_db_error(exc)
+            if translated is exc:
+                raise
+            raise translated from exc
 
     async def _ingest_claimed(self, conn: AsyncConnection, path: Path) -> Outcome:
         before = stat_file(path)
@@ -73,6 +76,8 @@ class Ingestor:
         except PermissionError as exc:
             facts = FileFacts(path.name, "", before.size)
             return await self._quarantine(conn, path, facts, None, _unreadable(exc))
+        except OSError as exc:
+            raise TransientError(f"cannot read the file: {short_error(exc)}") from exc
         earlier = await ledger.find_loaded(conn, facts.sha256)
         if earlier is not None:
             return await self._archive_earlier_load(conn, path, facts, earlier)
@@ -140,7 +145,7 @@ class Ingestor:
         return result, seconds
 
     async def _archive_loaded(self, conn: AsyncConnection, path: Path, file_id: int) -> None:
-        target = await asyncio.to_thread(move_without_overwrite, path, self.settings.processed_dir, _now())
+        target = await _archive(path, self.settings.processed_dir)
         await ledger.record_archived(conn, file_id, _relative(target, self.settings.imports_dir))
 
     async def _archive_earlier_load(
@@ -152,7 +157,7 @@ class Ingestor:
             log_event(logger, "file_archived", file=path.name, file_id=earlier.id, note="loaded before a restart")
             return Outcome.LOADED
         duplicate_id = await ledger.record_duplicate(conn, facts, earlier.id, self.worker)
-        target = await asyncio.to_thread(move_without_overwrite, path, self.settings.processed_dir, _now())
+        target = await _archive(path, self.settings.processed_dir)
         await ledger.record_archived(conn, duplicate_id, _relative(target, self.settings.imports_dir))
         log_event(
             logger,
@@ -175,7 +180,12 @@ class Ingestor:
         file_id: int | None = None,
     ) -> Outcome:
         await ledger.record_failure(conn, file_id, facts, kind, error.reason, self.worker)
-        moved_to = quarantine_file(self.settings, path, error, kind=kind, sha256=facts.sha256 or None)
+        try:
+            moved_to = await asyncio.to_thread(
+                quarantine_file, self.settings, path, error, kind=kind, sha256=facts.sha256 or None
+            )
+        except OSError as exc:
+            raise TransientError(f"cannot quarantine the file: {short_error(exc)}") from exc
         log_event(
             logger,
             "file_quarantined",
@@ -260,6 +270,14 @@ def _progress_logger(file_name: str, kind: str, started: float, every_seconds: f
             )
 
     return on_progress
+
+
+async def _archive(path: Path, folder: Path) -> Path:
+    """Move a handled file into `folder`; a file-system failure is transient (the file stays, is retried)."""
+    try:
+        return await asyncio.to_thread(move_without_overwrite, path, folder, _now())
+    except OSError as exc:
+        raise TransientError(f"cannot move the file into {folder.name}/: {short_error(exc)}") from exc
 
 
 async def _finish_uninterrupted(step: Awaitable[T]) -> T:

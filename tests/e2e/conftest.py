@@ -6,7 +6,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -76,20 +76,27 @@ def run_main(settings: Settings, *args: str, timeout: float = 120, **env: str) -
     )
 
 
-def start_service(settings: Settings, *args: str, **env: str) -> Service:
-    """Start `main.py --watch` and wait for its start-up line."""
+def start_service(
+    settings: Settings,
+    *args: str,
+    prefix: Sequence[str] = (),
+    log_name: str = "service.log",
+    wait: bool = True,
+    **env: str,
+) -> Service:
+    """Start `main.py --watch` (behind `prefix`, e.g. setpriv) and wait for its start-up line."""
     output = settings.logs_dir.parent / f"service-{time.monotonic_ns()}.out"
     with open(output, "wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, str(MAIN), "--watch", str(settings.imports_dir), *args],
+            [*prefix, sys.executable, str(MAIN), "--watch", str(settings.imports_dir), *args],
             cwd=settings.imports_dir.parent,
-            env=service_env(settings, **env),
+            env=service_env(settings, LOG_FILE_NAME=log_name, **env),
             stdout=sink,
             stderr=subprocess.STDOUT,
         )
-    service = Service(process, settings.logs_dir / "service.log", output)
+    service = Service(process, settings.logs_dir / log_name, output)
     deadline = time.monotonic() + 60
-    while "event=startup" not in service.log():
+    while wait and "event=startup" not in service.log():
         if process.poll() is not None or time.monotonic() > deadline:
             raise AssertionError(f"service did not start:\n{output.read_text(errors='replace')}")
         time.sleep(0.05)
