@@ -17,6 +17,11 @@ from tests.e2e.conftest import Service, eventually, start_service
 from tests.e2e.proxy import OutageProxy
 from tests.helpers import error_report, fetch_all, ledger
 
+# The outage proxy speaks TCP; an embedded test server listens on a Unix socket only.
+needs_tcp = pytest.mark.skipif(
+    "host=" in os.environ.get("TEST_DATABASE_URL", ""), reason="the outage proxy needs a TCP database"
+)
+
 
 def _write_files(folder: Path, count: int, rows: int, *, prefix: str = "f") -> dict[str, bytes]:
     folder.mkdir(parents=True, exist_ok=True)
@@ -106,6 +111,7 @@ async def test_killing_the_watcher_at_random_moments_loses_and_doubles_nothing(
     assert "interrupted" in [entry["status"] for entry in await ledger(engine)]
 
 
+@needs_tcp
 async def test_a_database_outage_delays_loads_but_quarantines_nothing(
     engine: AsyncEngine, settings: Settings, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
@@ -139,6 +145,7 @@ async def test_a_database_outage_delays_loads_but_quarantines_nothing(
     assert set((await _rows_per_file(engine)).values()) == {500}
 
 
+@needs_tcp
 async def test_a_database_down_at_start_is_waited_for(engine: AsyncEngine, settings: Settings) -> None:
     proxy = OutageProxy("127.0.0.1", _port(settings.async_database_url))
     through_proxy = _via(settings.async_database_url, proxy.port)
@@ -223,11 +230,6 @@ async def test_unreadable_and_unmovable_files_are_handled_with_a_reason(
     assert (settings.processed_dir / "stuck.csv").exists()
 
 
-needs_tcp = pytest.mark.skipif(
-    "host=" in os.environ.get("TEST_DATABASE_URL", ""), reason="the outage proxy needs a TCP database"
-)
-
-
 def _port(url: str) -> int:
     authority = url.split("://", 1)[1].split("/", 1)[0].rsplit("@", 1)[-1]
     return int(authority.rsplit(":", 1)[1]) if ":" in authority else 5432
@@ -236,5 +238,5 @@ def _port(url: str) -> int:
 def _via(url: str, port: int) -> str:
     scheme, rest = url.split("://", 1)
     authority, path = rest.split("/", 1)
-    credentials, _, host = authority.rpartition("@")
+    credentials = authority.rpartition("@")[0]
     return f"{scheme}://{credentials + '@' if credentials else ''}127.0.0.1:{port}/{path}"
