@@ -17,11 +17,6 @@ from tests.e2e.conftest import Service, eventually, start_service
 from tests.e2e.proxy import OutageProxy
 from tests.helpers import error_report, fetch_all, ledger
 
-# The outage proxy speaks TCP; an embedded test server listens on a Unix socket only.
-needs_tcp = pytest.mark.skipif(
-    "host=" in os.environ.get("TEST_DATABASE_URL", ""), reason="the outage proxy needs a TCP database"
-)
-
 
 def _write_files(folder: Path, count: int, rows: int, *, prefix: str = "f") -> dict[str, bytes]:
     folder.mkdir(parents=True, exist_ok=True)
@@ -111,12 +106,11 @@ async def test_killing_the_watcher_at_random_moments_loses_and_doubles_nothing(
     assert "interrupted" in [entry["status"] for entry in await ledger(engine)]
 
 
-@needs_tcp
 async def test_a_database_outage_delays_loads_but_quarantines_nothing(
     engine: AsyncEngine, settings: Settings, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     outage_seconds = 30 if request.config.getoption("--runslow") else 12
-    proxy = OutageProxy("127.0.0.1", _port(settings.async_database_url))
+    proxy = _proxy_for(settings)
     await proxy.restore()
     through_proxy = _via(settings.async_database_url, proxy.port)
     service = await asyncio.to_thread(
@@ -145,9 +139,8 @@ async def test_a_database_outage_delays_loads_but_quarantines_nothing(
     assert set((await _rows_per_file(engine)).values()) == {500}
 
 
-@needs_tcp
 async def test_a_database_down_at_start_is_waited_for(engine: AsyncEngine, settings: Settings) -> None:
-    proxy = OutageProxy("127.0.0.1", _port(settings.async_database_url))
+    proxy = _proxy_for(settings)
     through_proxy = _via(settings.async_database_url, proxy.port)
     service = start_service(settings, DB_STRING_ASYNC=through_proxy, DB_CONNECT_ATTEMPTS="30", wait=False)
     try:
@@ -228,6 +221,12 @@ async def test_unreadable_and_unmovable_files_are_handled_with_a_reason(
         assert service.stop() == 0
     assert [entry["status"] for entry in await ledger(engine)] == ["failed", "loaded"]
     assert (settings.processed_dir / "stuck.csv").exists()
+
+
+def _proxy_for(settings: Settings) -> OutageProxy:
+    if "host=" in settings.async_database_url:
+        pytest.skip("the outage proxy speaks TCP; this test database listens on a Unix socket only")
+    return OutageProxy("127.0.0.1", _port(settings.async_database_url))
 
 
 def _port(url: str) -> int:
