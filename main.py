@@ -39,10 +39,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     mode.add_argument("--analysis", action="store_true", help="create the analysis views and export them")
     mode.add_argument("--status", action="store_true", help="print the load ledger, newest first")
     mode.add_argument("--health", action="store_true", help="exit 0 if a running watcher is alive")
+    mode.add_argument("--export-sql", metavar="FILE", type=Path, help="write meter_readings upserts to FILE")
     parser.add_argument("--json", action="store_true", help="with --status: print JSON")
+    parser.add_argument("--interval", action="store_true", help="with --export-sql: one row per interval, not day")
     args = parser.parse_args(argv)
     if args.json and not args.status:
         parser.error("--json goes with --status")
+    if args.interval and args.export_sql is None:
+        parser.error("--interval goes with --export-sql")
     return args
 
 
@@ -84,7 +88,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     engine = create_engine(settings, url)
     try:
         await wait_for_db(engine, settings.db_connect_attempts)
-        is_service = not (args.pipeline or args.analysis or args.status)
+        is_service = not _is_command(args)
         if is_service and settings.dev:
             await drop_schemas(engine, settings)
         if settings.init_db:
@@ -111,7 +115,16 @@ async def _run_mode(args: argparse.Namespace, settings: Settings, engine: AsyncE
 
         await run_analysis(engine, settings)
         return EXIT_OK
+    if args.export_sql is not None:
+        from services.meter_export import export_meter_readings
+
+        await export_meter_readings(engine, settings, args.export_sql, is_interval=args.interval)
+        return EXIT_OK
     return await _serve(settings, engine, url, is_once=args.once is not None)
+
+
+def _is_command(args: argparse.Namespace) -> bool:
+    return bool(args.pipeline or args.analysis or args.status or args.export_sql is not None)
 
 
 async def _serve(settings: Settings, engine: AsyncEngine, url: str, *, is_once: bool) -> int:

@@ -1,16 +1,28 @@
 """SQLAlchemy ORM models: they describe tables only and hold no queries."""
 
 from models.base import Base
-from models.staging import FileLoad, RejectedRow, StagedJobTitle
-from models.warehouse import BridgeRelatedTitle, DimJobTitle, FactTitlePopularity, PipelineFile
+from models.staging import FileLoad, RejectedRow, StagedJobTitle, StagedNem12Reading
+from models.warehouse import (
+    BridgeRelatedTitle,
+    DimJobTitle,
+    DimNmi,
+    FactDailyConsumption,
+    FactMeterReading,
+    FactTitlePopularity,
+    PipelineFile,
+)
 
 __all__ = [
     "Base",
     "BridgeRelatedTitle",
     "DimJobTitle",
+    "DimNmi",
+    "FactDailyConsumption",
+    "FactMeterReading",
     "FactTitlePopularity",
     "FileLoad",
     "PipelineFile",
     "RejectedRow",
     "StagedJobTitle",
+    "StagedNem12Reading",
 ]

@@ -1,6 +1,7 @@
 """Staging: the load ledger, the rows of each file kind as written, and rejected rows."""
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Final
 
 from sqlalchemy import (
@@ -12,6 +13,8 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    Numeric,
+    SmallInteger,
     String,
     Text,
     func,
@@ -90,3 +93,31 @@ class RejectedRow(Base):
     line_no: Mapped[int] = mapped_column(Integer, primary_key=True)
     raw_text: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
+
+
+class StagedNem12Reading(Base):
+    """NEM12 interval readings as sent: one row per interval of a 300 record, with lineage.
+
+    `interval_start` is market local standard time (AEST, UTC+10, no daylight saving); the value
+    is the energy of the interval that ends `interval_length` minutes later. Like job_titles, an
+    append-only heap with a BRIN index on file_id.
+    """
+
+    __tablename__ = "nem12"
+    __table_args__ = (
+        Index("ix_nem12_file_id", "file_id", postgresql_using="brin"),
+        {"schema": STAGING},
+    )
+    __mapper_args__ = {"primary_key": ["file_id", "line_no", "interval_start"]}  # noqa: RUF012
+
+    file_id: Mapped[int] = mapped_column(BigInteger)
+    line_no: Mapped[int] = mapped_column(Integer)
+    nmi: Mapped[str] = mapped_column(String(10))
+    nmi_suffix: Mapped[str] = mapped_column(Text)
+    register_id: Mapped[str] = mapped_column(Text)
+    uom: Mapped[str] = mapped_column(Text)
+    interval_length: Mapped[int] = mapped_column(SmallInteger)
+    interval_start: Mapped[datetime] = mapped_column(DateTime(timezone=False))
+    value: Mapped[Decimal] = mapped_column(Numeric)
+    quality_method: Mapped[str] = mapped_column(Text)
+    reason_code: Mapped[str | None] = mapped_column(Text)

@@ -5,9 +5,24 @@ looked up in `dim_job_title`, and checking tens of millions of links one by one 
 build several times slower. A test checks the integrity after every build instead.
 """
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, Integer, Text, func
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import STAGING, WAREHOUSE, Base
@@ -58,3 +73,55 @@ class BridgeRelatedTitle(Base):
     related_title_key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     position: Mapped[int] = mapped_column(Integer)
     file_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class DimNmi(Base):
+    """One row per NMI (National Metering Identifier), with the data-stream suffixes seen for it."""
+
+    __tablename__ = "dim_nmi"
+    __table_args__ = ({"schema": WAREHOUSE},)
+
+    nmi_key: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    nmi: Mapped[str] = mapped_column(String(10), unique=True)
+    suffixes: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+
+
+class FactMeterReading(Base):
+    """The current reading of each stream and interval; a later file's reading replaces the earlier one.
+
+    `reading_at` is the end of the interval (market local standard time); `day` is the interval date
+    of its 300 record. `consumption_kwh` is the value in kWh for active-energy units (Wh, kWh, MWh)
+    and null for others (reactive kVArh and the like), which are kept but never added to kWh.
+    """
+
+    __tablename__ = "fact_meter_reading"
+    __table_args__ = (
+        Index("ix_fact_meter_reading_nmi_key_day", "nmi_key", "day"),  # the daily roll-up reads by day
+        {"schema": WAREHOUSE},
+    )
+
+    nmi_key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    nmi_suffix: Mapped[str] = mapped_column(Text, primary_key=True)
+    reading_at: Mapped[datetime] = mapped_column(DateTime(timezone=False), primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    interval_length: Mapped[int] = mapped_column(SmallInteger)
+    value: Mapped[Decimal] = mapped_column(Numeric)
+    uom: Mapped[str] = mapped_column(Text)
+    consumption_kwh: Mapped[Decimal | None] = mapped_column(Numeric)
+    quality_method: Mapped[str] = mapped_column(Text)
+    reason_code: Mapped[str | None] = mapped_column(Text)
+    file_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class FactDailyConsumption(Base):
+    """Per NMI and day: consumption (E streams) and generation (B streams) in kWh, and data quality."""
+
+    __tablename__ = "fact_daily_consumption"
+    __table_args__ = ({"schema": WAREHOUSE},)
+
+    nmi_key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    consumption_kwh: Mapped[Decimal] = mapped_column(Numeric)
+    generation_kwh: Mapped[Decimal] = mapped_column(Numeric)
+    interval_count: Mapped[int] = mapped_column(Integer)
+    substituted_or_estimated_intervals: Mapped[int] = mapped_column(Integer)

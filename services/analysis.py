@@ -19,12 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from core.config import Settings
 from core.logfmt import log_event
 from models import PipelineFile
+from services.meter_export import export_meter_readings
 from services.report import ViewResult, render_report
 from services.warehouse import load_steps, search_path_sql
 
 logger = logging.getLogger(__name__)
 
 REPORT_FILE: Final = "report.html"
+METER_READINGS_FILE: Final = "meter_readings.sql"
 _VIEW_FILE: Final = re.compile(r"^\d+_(?P<view>[a-z_][a-z0-9_]*)\.sql$")
 
 
@@ -75,6 +77,7 @@ async def run_analysis(engine: AsyncEngine, settings: Settings) -> list[ViewResu
         write_csv_atomically(settings.exports_dir / f"{view.name}.csv", view)
     generated_at = datetime.now(UTC).isoformat(timespec="seconds")
     write_atomically(settings.exports_dir / REPORT_FILE, render_report(views, generated_at))
+    await export_meter_readings(engine, settings, settings.exports_dir / METER_READINGS_FILE, is_interval=False)
     if is_empty:
         log_event(logger, "analysis_empty", logging.WARNING, note="the warehouse is empty: load files, run --pipeline")
     log_event(

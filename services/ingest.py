@@ -214,7 +214,8 @@ def quarantine_file(
 
 def check_reject_ratio(result: LoadResult, max_reject_ratio: float) -> None:
     """Refuse the whole file when more than `max_reject_ratio` of its rows were rejected."""
-    total = result.rows_loaded + result.rows_rejected
+    loaded = result.source_records if result.source_records is not None else result.rows_loaded
+    total = loaded + result.rows_rejected
     if total and result.rows_rejected / total > max_reject_ratio:
         examples = "; ".join(f"line {r.line_no}: {r.reason}" for r in result.first_rejects)
         raise BadFileError(

@@ -10,11 +10,12 @@ BAR_HEIGHT: Final = 22
 LABEL_WIDTH: Final = 260
 CHART_WIDTH: Final = 420
 VALUE_WIDTH: Final = 110
+MAX_BARS: Final = 30  # a chart of thousands of bars helps nobody; the CSV has every row
 
 _STYLE: Final = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem auto; max-width: 860px; color: #222; }
 h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin-top: 2rem; }
-.empty { color: #777; font-style: italic; }
+.empty, .note { color: #777; font-style: italic; }
 svg text { font: 12px system-ui, sans-serif; fill: #222; }
 rect.bar { fill: #3b7dd8; }
 """
@@ -71,7 +72,9 @@ def render_chart(bars: Sequence[tuple[str, float]]) -> str:
 def render_section(view: ViewResult) -> str:
     """One view: a heading and its chart (or a note that it is empty)."""
     bars = chart_bars(view)
-    body = render_chart(bars) if bars else '<p class="empty">No data yet: load files and run --pipeline.</p>'
+    body = render_chart(bars[:MAX_BARS]) if bars else '<p class="empty">No data yet: load files and run --pipeline.</p>'
+    if len(bars) > MAX_BARS:
+        body += f'<p class="note">The first {MAX_BARS} of {len(bars)} rows; {html.escape(view.name)}.csv has all.</p>'
     return f'<section id="{html.escape(view.name)}"><h2>{html.escape(view.name)}</h2>{body}</section>'
 
 

@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 PIPELINE_LOCK_KEY: Final = 7_301_000_002
 # The kinds that have warehouse steps, in the order they are built.
-WAREHOUSE_KINDS: Final = ("job_titles",)
+WAREHOUSE_KINDS: Final = ("job_titles", "nem12")
 
 
 @dataclass(frozen=True)
@@ -109,5 +109,5 @@ async def build_warehouse(engine: AsyncEngine, settings: Settings) -> Counter[st
 
 
 def _summary(totals: Counter[str]) -> dict[str, int]:
-    keys = ("files_processed", "titles_inserted", "titles_updated", "related_links_written")
+    keys = ("files_processed", "titles_inserted", "titles_updated", "related_links_written", "readings_written")
     return {key: totals[key] for key in keys} | {key: value for key, value in totals.items() if key not in keys}

@@ -23,8 +23,16 @@ from core.config import ASYNC_SCHEME, SYNC_SCHEME, Settings, with_scheme
 from core.db import alembic_config, create_engine, start_embedded_postgres
 
 LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
-STAGING_TABLES = ("rejected_rows", "job_titles", "file_loads")
-WAREHOUSE_TABLES = ("bridge_related_title", "fact_title_popularity", "dim_job_title", "pipeline_files")
+STAGING_TABLES = ("rejected_rows", "job_titles", "nem12", "file_loads")
+WAREHOUSE_TABLES = (
+    "bridge_related_title",
+    "fact_title_popularity",
+    "dim_job_title",
+    "fact_daily_consumption",
+    "fact_meter_reading",
+    "dim_nmi",
+    "pipeline_files",
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

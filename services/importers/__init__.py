@@ -5,10 +5,13 @@ Adding a kind is a new module with an `IMPORTER` and one line in `IMPORTERS`.
 
 from typing import Final
 
-from services.importers import job_titles
+from services.importers import job_titles, nem12
 from services.importers.base import Importer
 
-IMPORTERS: Final[tuple[Importer, ...]] = (job_titles.IMPORTER,)
+IMPORTERS: Final[tuple[Importer, ...]] = (
+    job_titles.IMPORTER,
+    nem12.IMPORTER,
+)
 
 
 def known_kinds() -> list[str]:

@@ -36,6 +36,9 @@ class LoadResult:
     rows_rejected: int
     encoding: str | None = None
     first_rejects: tuple[Reject, ...] = ()
+    # Records read, when one record gives many rows (a NEM12 300 record gives 48): the reject ratio
+    # compares rejected records with records, not with rows.
+    source_records: int | None = None
     notes: dict[str, object] = field(default_factory=dict)
 
 

@@ -1,0 +1,244 @@
+"""Turning samples into figures (median, min, max, ratio to the typed COPY limit, target met or not) and writing them.
+
+Pure except for `machine_facts` (reads /proc) and the two writers at the bottom.
+"""
+
+import json
+import os
+import platform
+import re
+import statistics
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Final
+
+README_BEGIN: Final = "<!-- latest-results:begin -->"
+README_END: Final = "<!-- latest-results:end -->"
+TYPED_LIMIT_KEY: Final = "limit_typed_s"
+LOAD_RATIO_TARGET: Final = 1.15
+RSS_TARGET_MB: Final = 150.0
+RSS_GROWTH_TARGET: Final = 1.10
+SMALL_LATENCY_TARGET_SECONDS: Final = 0.3
+PIPELINE_RATIO_TARGET: Final = 3.0
+INCREMENTAL_TARGET_SECONDS: Final = 2.0
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How one figure is shown: label (with `{rows}`-style fields), unit, and whether a ratio to COPY makes sense."""
+
+    key: str
+    label: str
+    unit: str
+    has_ratio: bool = False
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured figure over all runs."""
+
+    key: str
+    label: str
+    unit: str
+    values: tuple[float, ...]
+    median: float
+    low: float
+    high: float
+    ratio_to_typed_copy: float | None
+    target: str
+    is_met: bool | None
+
+
+SPECS: Final = (
+    Spec("limit_text_s", "limit: COPY of the {rows}-row file into 21 text columns", "s", True),
+    Spec("limit_typed_s", "limit: COPY of the typed twin into (title, pdl_count bigint, related text[])", "s", True),
+    Spec("limit_staging_shaped_s", "limit: COPY of the typed twin shaped like staging.job_titles", "s", True),
+    Spec("watch_e2e_s", "ours, --watch, {rows} rows: rename -> commit, minus settle", "s", True),
+    Spec("watch_log_e2e_s", "ours, --watch: rename -> file_loaded log line, minus settle", "s", True),
+    Spec("watch_service_s", "ours, --watch: the service's own seconds= (hash, parse, COPY)", "s", True),
+    Spec("once_wall_s", "ours, --once, {rows} rows: process wall time (start-up, migration check, settle)", "s", True),
+    Spec("once_service_s", "ours, --once: the service's own seconds=", "s", True),
+    Spec("watch_peak_rss_mb", "peak RSS of the watcher's process tree, {rows} rows", "MB"),
+    Spec("medium_peak_rss_mb", "peak RSS of the watcher's process tree, {medium_rows} rows", "MB"),
+    Spec("rss_growth_ratio", "peak RSS {rows} rows / peak RSS {medium_rows} rows", "x"),
+    Spec("watch_idle_rss_mb", "RSS of the idle watcher just before the drop", "MB"),
+    Spec("once_peak_rss_mb", "peak RSS of --once, {rows} rows", "MB"),
+    Spec("medium_e2e_s", "ours, --watch, {medium_rows} rows: rename -> commit, minus settle", "s"),
+    Spec("small_latency_s", "{small_rows}-row file: settled -> committed (watcher running)", "s"),
+    Spec("pipeline_full_s", "--pipeline on {rows} staged rows: its seconds=", "s", True),
+    Spec("pipeline_full_wall_s", "--pipeline on {rows} staged rows: process wall time", "s", True),
+    Spec("pipeline_incremental_s", "--pipeline after one more {small_rows}-row file: its seconds=", "s"),
+    Spec("pipeline_incremental_wall_s", "--pipeline after one more {small_rows}-row file: wall time", "s"),
+    *(
+        Spec(f"scale_{n}_{what}", f"scale, {n} watcher{'s' if n > 1 else ''}: {label}", unit)
+        for n in (1, 2, 3)
+        for what, label, unit in (
+            ("s", "{scale_files} files x {scale_rows} rows, first rename -> last commit", "s"),
+            ("files_per_s", "files per second", "files/s"),
+            ("rows_per_s", "rows per second", "rows/s"),
+        )
+    ),
+)
+
+Verdict = tuple[str, bool]
+
+
+def _judge_load(medians: Mapping[str, float]) -> Verdict:
+    limit = LOAD_RATIO_TARGET * medians[TYPED_LIMIT_KEY]
+    return f"<= {LOAD_RATIO_TARGET}x typed COPY ({limit:.2f} s)", medians["watch_e2e_s"] <= limit
+
+
+def _judge_pipeline(medians: Mapping[str, float]) -> Verdict:
+    limit = PIPELINE_RATIO_TARGET * medians["watch_e2e_s"]
+    return f"<= {PIPELINE_RATIO_TARGET:g}x our load ({limit:.1f} s)", medians["pipeline_full_s"] <= limit
+
+
+def _judge_growth(medians: Mapping[str, float]) -> Verdict:
+    return f"<= {RSS_GROWTH_TARGET:.2f} (flat)", medians["rss_growth_ratio"] <= RSS_GROWTH_TARGET
+
+
+def _judge_small(medians: Mapping[str, float]) -> Verdict:
+    return f"<= {SMALL_LATENCY_TARGET_SECONDS} s", medians["small_latency_s"] <= SMALL_LATENCY_TARGET_SECONDS
+
+
+def _judge_incremental(medians: Mapping[str, float]) -> Verdict:
+    return f"< {INCREMENTAL_TARGET_SECONDS:g} s", medians["pipeline_incremental_s"] < INCREMENTAL_TARGET_SECONDS
+
+
+# Targets from the issue, judged on medians (peak RSS on the worst run), with the figures each one needs.
+TARGETS: Final[dict[str, tuple[tuple[str, ...], Callable[[Mapping[str, float]], Verdict]]]] = {
+    "watch_e2e_s": ((TYPED_LIMIT_KEY,), _judge_load),
+    "pipeline_full_s": (("watch_e2e_s",), _judge_pipeline),
+    "rss_growth_ratio": ((), _judge_growth),
+    "small_latency_s": ((), _judge_small),
+    "pipeline_incremental_s": ((), _judge_incremental),
+}
+
+
+def _verdict_for(key: str, values: Sequence[float], medians: Mapping[str, float]) -> Verdict | None:
+    if key == "watch_peak_rss_mb":
+        return f"< {RSS_TARGET_MB:g} MB (worst run)", max(values) < RSS_TARGET_MB
+    if key not in TARGETS:
+        return None
+    needs, judge = TARGETS[key]
+    return judge(medians) if all(need in medians for need in needs) else None
+
+
+def summarise(samples: Mapping[str, Sequence[float]], labels: Mapping[str, object]) -> list[Figure]:
+    """The figures that have samples, in table order, with ratios and targets."""
+    medians = {key: statistics.median(values) for key, values in samples.items() if values}
+    typed = medians.get(TYPED_LIMIT_KEY)
+    figures = []
+    for spec in SPECS:
+        values = samples.get(spec.key)
+        if not values:
+            continue
+        judged = _verdict_for(spec.key, values, medians)
+        figures.append(
+            Figure(
+                key=spec.key,
+                label=spec.label.format(**labels),
+                unit=spec.unit,
+                values=tuple(values),
+                median=medians[spec.key],
+                low=min(values),
+                high=max(values),
+                ratio_to_typed_copy=medians[spec.key] / typed if spec.has_ratio and typed else None,
+                target=judged[0] if judged else "",
+                is_met=judged[1] if judged else None,
+            )
+        )
+    return figures
+
+
+def format_value(value: float, unit: str) -> str:
+    """A figure's value for the table, with a sensible number of digits for its unit."""
+    if unit == "rows/s":
+        return f"{value:,.0f}"
+    if unit == "MB":
+        return f"{value:.0f}"
+    if unit == "s":
+        return f"{value:.3f}" if value < 10 else f"{value:.2f}"
+    return f"{value:.2f}"
+
+
+def _verdict(is_met: bool | None) -> str:
+    return "" if is_met is None else ("met" if is_met else "**not met**")
+
+
+def markdown_table(figures: Sequence[Figure]) -> str:
+    """The figures as a Markdown table."""
+    lines = [
+        "| figure | unit | median | min | max | x typed COPY | target | |",
+        "|---|---|--:|--:|--:|--:|---|---|",
+    ]
+    for figure in figures:
+        ratio = f"{figure.ratio_to_typed_copy:.2f}" if figure.ratio_to_typed_copy is not None else ""
+        values = (format_value(v, figure.unit) for v in (figure.median, figure.low, figure.high))
+        lines.append(
+            f"| {figure.label} | {figure.unit} | {' | '.join(values)} | {ratio} | {figure.target} | "
+            f"{_verdict(figure.is_met)} |"
+        )
+    return "\n".join(lines)
+
+
+def _cpu_model() -> str:
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8")
+    except OSError:
+        return platform.processor() or "unknown"
+    found = re.search(r"^model name\s*:\s*(.+)$", text, re.MULTILINE)
+    return found.group(1).strip() if found else "unknown"
+
+
+def _ram_gib() -> float:
+    try:
+        text = Path("/proc/meminfo").read_text(encoding="utf-8")
+    except OSError:
+        return 0.0
+    found = re.search(r"^MemTotal:\s*(\d+) kB", text, re.MULTILINE)
+    return int(found.group(1)) / (1 << 20) if found else 0.0
+
+
+def machine_facts(server: Mapping[str, str]) -> dict[str, str]:
+    """CPU, cores, RAM, OS, Python and the Postgres server's version and settings."""
+    return {
+        "cpu": _cpu_model(),
+        "cores": str(os.cpu_count()),
+        "ram": f"{_ram_gib():.1f} GiB",
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        **server,
+    }
+
+
+def markdown_report(figures: Sequence[Figure], machine: Mapping[str, str], params: Mapping[str, object]) -> str:
+    """Machine, parameters and the table, as Markdown."""
+    facts = "\n".join(f"- {key}: {value}" for key, value in machine.items())
+    knobs = ", ".join(f"{key}={value}" for key, value in params.items())
+    return f"Machine:\n\n{facts}\n\nParameters: {knobs}\n\n{markdown_table(figures)}\n"
+
+
+def write_results(
+    out: Path, stamp: str, figures: Sequence[Figure], machine: Mapping[str, str], params: Mapping[str, object]
+) -> tuple[Path, Path]:
+    """Write `ingest-<stamp>.json` and `.md` into `out`; returns both paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    document = {"stamp": stamp, "machine": machine, "params": params, "figures": [asdict(f) for f in figures]}
+    json_path = out / f"ingest-{stamp}.json"
+    json_path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    md_path = out / f"ingest-{stamp}.md"
+    md_path.write_text(f"# Ingest benchmark {stamp}\n\n{markdown_report(figures, machine, params)}", encoding="utf-8")
+    return json_path, md_path
+
+
+def refresh_readme(readme: Path, stamp: str, report: str) -> None:
+    """Replace the text between the latest-results markers of `readme` with `report`."""
+    text = readme.read_text(encoding="utf-8")
+    head, begin, rest = text.partition(README_BEGIN)
+    _, end, tail = rest.partition(README_END)
+    if not begin or not end:
+        raise ValueError(f"{readme} has no {README_BEGIN} … {README_END} section")
+    section = f"{README_BEGIN}\nLatest run: {stamp}\n\n{report}{README_END}"
+    readme.write_text(head + section + tail, encoding="utf-8")

@@ -1,0 +1,187 @@
+"""The measurements, one function per scenario; each appends its figures of one run to `samples`.
+
+Every scenario empties the staging, warehouse and limit tables (and CHECKPOINTs) before it measures.
+"""
+
+import asyncio
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from bench import service
+from bench.database import (
+    STAGING_SHAPED_TABLE,
+    TEXT_TABLE,
+    TYPED_TABLE,
+    copy_limit,
+    empty_tables,
+    wait_until_loaded,
+)
+from bench.inputs import Inputs
+from bench.service import Folders, RssSampler
+
+Samples = defaultdict[str, list[float]]
+MB: Final = 1 << 20
+LOAD_TIMEOUT_SECONDS: Final = 900.0
+SMALL_SAMPLES_PER_RUN: Final = 3  # small-file latency is short and noisy: more samples than runs
+
+
+@dataclass(frozen=True)
+class Bench:
+    """What every scenario needs: the bench database, a connection to it, the inputs and the knobs."""
+
+    url: str
+    conn: Any  # asyncpg connection: emptying tables, the COPY limit and polling the ledger
+    inputs: Inputs
+    scratch: Path
+    settle_seconds: float
+    poll_seconds: float
+
+    def folders(self, name: str) -> Folders:
+        """Fresh scratch folders for one service process."""
+        return Folders(self.scratch / name).create()
+
+    def env(self, folders: Folders) -> dict[str, str]:
+        """The service environment for `folders`."""
+        return service.service_env(self.url, folders, self.settle_seconds)
+
+
+@dataclass(frozen=True)
+class LoadSample:
+    """One file loaded by a running watcher."""
+
+    e2e_seconds: float  # from the rename to the commit seen in the ledger, minus settle_seconds
+    log_e2e_seconds: float  # the same, ending at the file_loaded line's timestamp (after archiving)
+    service_seconds: float  # the file_loaded line's seconds= (hash, parse and COPY)
+    peak_rss_mb: float
+    idle_rss_mb: float
+
+
+async def measure_limits(bench: Bench, samples: Samples) -> None:
+    """The COPY limit: the raw file into text columns, and the typed twins into typed tables."""
+    for key, table, path in (
+        ("limit_text_s", TEXT_TABLE, bench.inputs.big),
+        ("limit_typed_s", TYPED_TABLE, bench.inputs.typed),
+        ("limit_staging_shaped_s", STAGING_SHAPED_TABLE, bench.inputs.staging_shaped),
+    ):
+        await empty_tables(bench.conn)
+        samples[key].append(await copy_limit(bench.conn, table, path))
+
+
+async def load_one(bench: Bench, process: asyncio.subprocess.Process, folders: Folders, source: Path) -> LoadSample:
+    """Drop `source` into a running watcher's folder (copy under a hidden name, rename) and wait for its commit."""
+    name = source.name
+    hidden = service.stage(source, folders, name)
+    with RssSampler(process.pid) as rss:
+        idle_bytes = rss.peak_bytes
+        t0 = service.publish(hidden, name)
+        committed = await wait_until_loaded(
+            bench.conn, [name], poll_seconds=bench.poll_seconds, timeout_seconds=LOAD_TIMEOUT_SECONDS
+        )
+        line = await service.wait_for_event(folders, "file_loaded", name)
+    return LoadSample(
+        e2e_seconds=committed - t0.monotonic - bench.settle_seconds,
+        log_e2e_seconds=service.log_stamp(line) - t0.wall - bench.settle_seconds,
+        service_seconds=float(line["seconds"]),
+        peak_rss_mb=rss.peak_bytes / MB,
+        idle_rss_mb=idle_bytes / MB,
+    )
+
+
+async def run_pipeline(bench: Bench) -> tuple[float, float]:
+    """`main.py --pipeline`: its wall time and the `seconds=` of its pipeline_done line."""
+    folders = bench.folders("pipeline")
+    started = time.monotonic()
+    process = await service.start(["--pipeline"], bench.env(folders), folders)
+    if await process.wait() != 0:
+        raise RuntimeError(f"--pipeline failed: {(folders.root / 'out.txt').read_text(errors='replace')}")
+    wall = time.monotonic() - started
+    [done] = service.find_events(folders, "pipeline_done")
+    return wall, float(done["seconds"])
+
+
+async def measure_big_watch(bench: Bench, samples: Samples) -> None:
+    """The big file through `--watch`, then the full warehouse build, one more small file, the incremental build."""
+    await empty_tables(bench.conn)
+    folders = bench.folders("watch-big")
+    process = await service.start_watcher(bench.env(folders), folders)
+    try:
+        load = await load_one(bench, process, folders, bench.inputs.big)
+        full_wall, full_seconds = await run_pipeline(bench)
+        await load_one(bench, process, folders, bench.inputs.small[-1])
+        incremental_wall, incremental_seconds = await run_pipeline(bench)
+    finally:
+        await service.stop(process)
+    samples["watch_e2e_s"].append(load.e2e_seconds)
+    samples["watch_log_e2e_s"].append(load.log_e2e_seconds)
+    samples["watch_service_s"].append(load.service_seconds)
+    samples["watch_peak_rss_mb"].append(load.peak_rss_mb)
+    samples["watch_idle_rss_mb"].append(load.idle_rss_mb)
+    samples["pipeline_full_s"].append(full_seconds)
+    samples["pipeline_full_wall_s"].append(full_wall)
+    samples["pipeline_incremental_s"].append(incremental_seconds)
+    samples["pipeline_incremental_wall_s"].append(incremental_wall)
+
+
+async def measure_medium_and_small(bench: Bench, samples: Samples) -> None:
+    """In a fresh watcher: the quarter-size file (memory against size), then small files one by one (latency)."""
+    await empty_tables(bench.conn)
+    folders = bench.folders("watch-medium")
+    process = await service.start_watcher(bench.env(folders), folders)
+    try:
+        medium = await load_one(bench, process, folders, bench.inputs.medium)
+        for source in bench.inputs.small[:SMALL_SAMPLES_PER_RUN]:
+            await empty_tables(bench.conn)
+            small = await load_one(bench, process, folders, source)
+            samples["small_latency_s"].append(small.e2e_seconds)
+    finally:
+        await service.stop(process)
+    samples["medium_e2e_s"].append(medium.e2e_seconds)
+    samples["medium_peak_rss_mb"].append(medium.peak_rss_mb)
+
+
+async def measure_once(bench: Bench, samples: Samples) -> None:
+    """The big file through `main.py --once`: process wall time (start-up and settle included) and `seconds=`."""
+    await empty_tables(bench.conn)
+    folders = bench.folders("once")
+    service.publish(service.stage(bench.inputs.big, folders, bench.inputs.big.name), bench.inputs.big.name)
+    started = time.monotonic()
+    process = await service.start(["--once", str(folders.imports)], bench.env(folders), folders)
+    with RssSampler(process.pid) as rss:
+        code = await process.wait()
+    wall = time.monotonic() - started
+    loaded = service.find_events(folders, "file_loaded")
+    if code != 0 or len(loaded) != 1:
+        raise RuntimeError(f"--once failed: {(folders.root / 'out.txt').read_text(errors='replace')}")
+    samples["once_wall_s"].append(wall)
+    samples["once_service_s"].append(float(loaded[0]["seconds"]))
+    samples["once_peak_rss_mb"].append(rss.peak_bytes / MB)
+
+
+async def measure_scale(bench: Bench, samples: Samples, watchers: int) -> None:
+    """`watchers` processes on one folder take the scale files: from the first rename to the last commit."""
+    await empty_tables(bench.conn)
+    shared = bench.folders("scale")
+    own = [bench.folders(f"scale-watcher-{i}") for i in range(watchers)]
+    processes = []
+    try:
+        for folders in own:
+            env = bench.env(folders) | {"IMPORTS_DIR": str(shared.imports)}
+            processes.append(await service.start_watcher(env, folders, shared.imports))
+        staged = [service.stage(source, shared, source.name) for source in bench.inputs.scale]
+        names = [source.name for source in bench.inputs.scale]
+        t0 = time.monotonic()
+        for hidden, name in zip(staged, names, strict=True):
+            service.publish(hidden, name)
+        committed = await wait_until_loaded(
+            bench.conn, names, poll_seconds=bench.poll_seconds, timeout_seconds=LOAD_TIMEOUT_SECONDS
+        )
+    finally:
+        for process in processes:
+            await service.stop(process)
+    seconds = committed - t0
+    samples[f"scale_{watchers}_s"].append(seconds)
+    samples[f"scale_{watchers}_files_per_s"].append(len(names) / seconds)
+    samples[f"scale_{watchers}_rows_per_s"].append(len(names) * bench.inputs.scale_rows / seconds)
