@@ -148,7 +148,11 @@ async def test_too_many_rejects_quarantine_the_whole_file_and_keep_nothing(
     ("name", "content", "reason"),
     [
         ("empty.csv", b"", "the file is empty (0 bytes)"),
-        ("garbage.csv", bytes(range(256)) * 4, "no import service recognises this file (known kinds: job_titles, nem12)"),
+        (
+            "garbage.csv",
+            bytes(range(256)) * 4,
+            "no import service recognises this file (known kinds: job_titles, nem12)",
+        ),
         ("archive.zip", b"PK\x03\x04" + b"\x00" * 100, "no import service recognises this file"),
         ("header-only.csv", HEADER.encode(), "the file has a header but no data rows"),
         ("no-count.csv", b"title,count\nx,1\n", "no import service recognises this file"),
