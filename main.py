@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings, mask_url
 from core.db import create_engine, drop_schemas, migrate, resolve_database_url, short_error, wait_for_db
-from core.errors import TransientError
+from core.errors import ConfigError, TransientError
 from core.logfmt import log_event, logfmt_value
 from core.logs import setup_logging
 
@@ -78,6 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TransientError as exc:
         log_event(logger, "service_failed", logging.ERROR, reason=str(exc))
         return EXIT_FAILED
+    except ConfigError as exc:
+        log_event(logger, "bad_configuration", logging.ERROR, reason=str(exc))
+        return EXIT_BAD_CONFIG
     except Exception as exc:
         logger.exception("event=service_crashed reason=%s", logfmt_value(short_error(exc)))
         return EXIT_FAILED

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.schema import DropSchema
 
 from core.config import ASYNC_SCHEME, Settings, mask_url, with_scheme
-from core.errors import BadFileError, TransientError
+from core.errors import BadFileError, ConfigError, TransientError
 from core.logfmt import log_event
 
 logger = logging.getLogger(__name__)
@@ -29,6 +29,12 @@ APPLICATION_NAME: Final = "dropfolder"
 # 40001/40P01 (serialization failure, deadlock), which succeed when retried.
 _TRANSIENT_SQLSTATE_PREFIXES: Final = ("08", "53", "57", "58", "40001", "40P01")
 _DATA_SQLSTATE_PREFIX: Final = "22"
+# Retrying cannot fix these: the database does not exist, or the login is refused.
+_CONFIG_SQLSTATES: Final = {
+    "3D000": "the database does not exist",
+    "28P01": "the password was refused",
+    "28000": "the login was refused",
+}
 
 
 def _exception_chain(exc: BaseException) -> Iterator[BaseException]:
@@ -112,6 +118,9 @@ async def wait_for_db(engine: AsyncEngine, attempts: int) -> None:
                 await conn.execute(text("SELECT 1"))
             return
         except Exception as exc:
+            problem = _CONFIG_SQLSTATES.get(sqlstate_of(exc) or "")
+            if problem:
+                raise ConfigError(f"cannot use the configured database: {problem} ({short_error(exc)})") from exc
             if not is_transient(exc):
                 raise
             delay = min(0.5 * 2 ** (attempt - 1), 5.0)

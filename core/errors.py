@@ -17,3 +17,7 @@ class TransientError(Exception):
 
 class FileChangedError(TransientError):
     """The file changed while it was being loaded: it was not complete, so wait for it to settle again."""
+
+
+class ConfigError(Exception):
+    """The configuration cannot work (a database that does not exist, a wrong password): exit 2."""

@@ -1,6 +1,7 @@
 """The drop folder: which names to consider, when a file is ready, and the archive and quarantine moves."""
 
 import errno
+import hashlib
 import json
 import os
 import stat
@@ -12,6 +13,9 @@ from typing import Final
 IGNORED_SUFFIXES: Final = (".tmp", ".part", ".partial", ".crdownload", ".download", ".swp", ".filepart", "~")
 COMPRESSED_SUFFIXES: Final = (".gz", ".zip", ".bz2", ".xz")
 ERROR_REPORT_SUFFIX: Final = ".error.json"
+# File names are limited to 255 bytes, and a quarantined file gets `.<name>.error.json.tmp` beside it.
+MAX_ARCHIVE_NAME_BYTES: Final = 255 - len(ERROR_REPORT_SUFFIX) - len(".tmp") - 1
+_MAX_EXTENSION_BYTES: Final = 32
 _MAX_NAME_ATTEMPTS: Final = 1000
 
 
@@ -54,14 +58,28 @@ def processing_order(name: str, observation: Observation) -> tuple[int, str]:
 
 
 def archive_name(name: str, attempt: int, stamp: str) -> str:
-    """The name to archive under: as dropped, then with a timestamp and a counter on a clash."""
-    if attempt == 0:
-        return name
+    """The name to archive under: as dropped, then with a timestamp and a counter on a clash.
+
+    A name too long for its error report beside it is shortened, keeping its extension and adding
+    a short hash of the whole name so that shortened names stay distinct.
+    """
+    stem, extension = _split_extension(name)
+    counter = "" if attempt <= 1 else f"-{attempt}"
+    tail = (f".{stamp}{counter}" if attempt else "") + extension
+    if len((stem + tail).encode()) <= MAX_ARCHIVE_NAME_BYTES:
+        return stem + tail
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    budget = MAX_ARCHIVE_NAME_BYTES - len(tail.encode()) - len(digest) - 1
+    return f"{stem.encode()[:budget].decode('utf-8', errors='ignore')}~{digest}{tail}"
+
+
+def _split_extension(name: str) -> tuple[str, str]:
     suffix_count = 2 if name.lower().endswith(COMPRESSED_SUFFIXES) and name.count(".") >= 2 else 1
     parts = name.rsplit(".", suffix_count) if "." in name.lstrip(".") else [name]
-    stem, extension = parts[0], "".join(f".{part}" for part in parts[1:])
-    counter = "" if attempt == 1 else f"-{attempt}"
-    return f"{stem}.{stamp}{counter}{extension}"
+    extension = "".join(f".{part}" for part in parts[1:])
+    if len(extension.encode()) > _MAX_EXTENSION_BYTES:
+        return name, ""
+    return parts[0], extension
 
 
 def timestamp(moment: datetime) -> str:

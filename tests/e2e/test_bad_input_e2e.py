@@ -179,14 +179,14 @@ async def test_the_database_password_never_appears_in_logs_status_output_or_erro
 
 
 @pytest.mark.parametrize(
-    "where",
+    ("where", "exit_code", "event"),
     [
-        pytest.param({"host": "127.0.0.1", "port": 1, "database": "nothing"}, id="server-unreachable"),
-        pytest.param({"database": "no_such_database"}, id="database-missing"),
+        pytest.param({"host": "127.0.0.1", "port": 1, "database": "nothing"}, 1, "service_failed", id="unreachable"),
+        pytest.param({"database": "no_such_database"}, 2, "bad_configuration", id="database-missing"),
     ],
 )
 async def test_the_database_password_stays_out_of_the_output_when_connecting_fails(
-    settings: Settings, secret_role: SecretRole, where: dict[str, Any]
+    settings: Settings, secret_role: SecretRole, where: dict[str, Any], exit_code: int, event: str
 ) -> None:
     settings.imports_dir.mkdir(parents=True, exist_ok=True)
     url = make_url(secret_role.url).set(**where).render_as_string(hide_password=False)
@@ -194,8 +194,8 @@ async def test_the_database_password_stays_out_of_the_output_when_connecting_fai
 
     done = run_main(settings, "--once", str(settings.imports_dir), DB_STRING_ASYNC=url, DB_CONNECT_ATTEMPTS="1")
 
-    assert done.returncode == 1
-    assert "event=service_" in done.stdout  # it failed, and said so
+    assert done.returncode == exit_code  # 1: the service could not work; 2: the configuration cannot work
+    assert f"event={event}" in done.stdout and "Traceback" not in done.stdout  # one clear line
     outputs = {"stdout": done.stdout, "stderr": done.stderr, **_files_text(settings.logs_dir)}
     assert [name for name, text in outputs.items() if secret_role.password in text] == []
 

@@ -458,11 +458,6 @@ async def test_an_odd_file_name_loads_normally_and_is_archived_under_the_same_na
 LONGEST_NAME = "t" * 251 + ".csv"  # 255 bytes, the longest name Linux file systems allow
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: quarantine_file writes the report as '.<name>.error.json.tmp', 16 bytes longer than the name, so "
-    "for names over 239 bytes it fails with ENAMETOOLONG after the file was moved: no report, and a TransientError",
-)
 async def test_a_bad_file_with_the_longest_allowed_name_is_quarantined_with_its_report(
     engine: AsyncEngine, settings: Settings
 ) -> None:
@@ -475,11 +470,6 @@ async def test_a_bad_file_with_the_longest_allowed_name_is_quarantined_with_its_
     assert UNRECOGNISED in report["reason"] and report["file"] == LONGEST_NAME
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: archive_name adds '.<timestamp>' on a name clash without keeping the name within 255 bytes, so "
-    "the move fails with ENAMETOOLONG after the commit and the file is retried forever",
-)
 async def test_a_file_with_the_longest_allowed_name_is_archived_beside_an_earlier_one_of_that_name(
     engine: AsyncEngine, settings: Settings
 ) -> None:

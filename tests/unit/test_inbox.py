@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from services.inbox import (
+    MAX_ARCHIVE_NAME_BYTES,
     FileStat,
     Observation,
     archive_name,
@@ -193,3 +194,17 @@ def test_an_error_report_replaces_a_stale_report_whole(tmp_path: Path) -> None:
     path.write_text('{"reason": "old", "detail": "a much longer old detail that must not linger"}\n')
     write_error_report(path, {"reason": "new"})
     assert json.loads(path.read_text(encoding="utf-8")) == {"reason": "new"}
+
+
+@pytest.mark.parametrize("attempt", [0, 1, 7])
+@pytest.mark.parametrize("name", ["t" * 251 + ".csv", "é" * 120 + ".csv.gz", "x" * 300, "a." + "b" * 240])
+def test_archive_names_always_leave_room_for_the_error_report(name: str, attempt: int) -> None:
+    archived = archive_name(name, attempt, "20261127T235941Z")
+    assert len(archived.encode()) <= MAX_ARCHIVE_NAME_BYTES
+    assert len(f".{archived}.error.json.tmp".encode()) <= 255
+
+
+def test_shortened_archive_names_of_different_files_differ() -> None:
+    first, second = ("t" * 250 + "1.csv", "t" * 250 + "2.csv")
+    assert archive_name(first, 0, "S") != archive_name(second, 0, "S")
+    assert archive_name(first, 0, "S").endswith(".csv")
