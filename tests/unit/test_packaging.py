@@ -518,12 +518,11 @@ def test_dockerignore_keeps_local_secret_and_data_files_out_of_the_context(path:
 
 
 def _copied_files() -> Iterator[str]:
-    for source in sorted(_copied_sources()):
-        path = ROOT / source
-        files = (
-            [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
-        )
-        yield from (file.relative_to(ROOT).as_posix() for file in files)
+    # The repository's files only: local output (bench/results, caches) is not part of any build context.
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z", *sorted(_copied_sources())], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    yield from (name for name in tracked.stdout.split("\0") if name)
 
 
 def test_dockerignore_keeps_everything_the_dockerfile_copies() -> None:
