@@ -239,3 +239,20 @@ def _via(url: str, port: int) -> str:
     authority, path = rest.split("/", 1)
     credentials = authority.rpartition("@")[0]
     return f"{scheme}://{credentials + '@' if credentials else ''}127.0.0.1:{port}/{path}"
+
+
+@pytest.mark.slow
+async def test_a_200_mb_file_copied_with_cp_loads_once_and_whole(
+    service: Service, engine: AsyncEngine, settings: Settings, tmp_path: Path
+) -> None:
+    source = tmp_path / "outside" / "big.csv"
+    source.parent.mkdir()
+    rows = 700_000
+    write_job_titles(source, generate_rows(rows, seed=77))
+    assert source.stat().st_size > 200_000_000
+
+    copied = await asyncio.create_subprocess_exec("cp", str(source), str(settings.imports_dir / "big.csv"))
+    assert await copied.wait() == 0
+
+    await eventually(lambda: _all_loaded(engine, 1), timeout=300, what="the 200 MB load")
+    await _assert_each_loaded_once(engine, settings, {"big.csv": rows})
