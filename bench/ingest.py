@@ -42,7 +42,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--scale", action="store_true", help="also run 1, 2, 3 watchers on one folder (long)")
     parser.add_argument("--scale-files", type=int, default=20, help="files for --scale (default 20)")
     parser.add_argument("--scale-rows", type=int, default=100_000, help="rows per --scale file (default 100000)")
-    parser.add_argument("--readme", action="store_true", help="also paste the table into bench/README.md")
+    parser.add_argument(
+        "--readme",
+        type=Path,
+        nargs="?",
+        const=PROJECT_ROOT / "bench" / "README.md",
+        help="also paste the table into this README (default bench/README.md)",
+    )
     return parser.parse_args(argv)
 
 
@@ -104,15 +110,15 @@ def main(argv: list[str] | None = None) -> int:
         "scale_rows": f"{args.scale_rows:,}",
     }
     figures = report.summarise(samples, labels)
-    machine = report.machine_facts(server)
+    machine = report.machine_facts(server) | report.source_facts(PROJECT_ROOT)
     params = {key: value for key, value in vars(args).items() if key not in {"out", "database_url", "readme"}}
     json_path, md_path = report.write_results(args.out, stamp, figures, machine, params)
     text = report.markdown_report(figures, machine, params)
     print(text)
     _say(f"wrote {json_path} and {md_path}")
     if args.readme:
-        report.refresh_readme(PROJECT_ROOT / "bench" / "README.md", stamp, text)
-        _say("refreshed bench/README.md")
+        report.refresh_readme(args.readme, stamp, text)
+        _say(f"refreshed {args.readme}")
     return 0
 
 

@@ -1,6 +1,6 @@
 """Turning samples into figures (median, min, max, ratio to the typed COPY limit, target met or not) and writing them.
 
-Pure except for `machine_facts` (reads /proc) and the two writers at the bottom.
+Pure except for `machine_facts` (reads /proc), `source_facts` (asks git) and the writers at the bottom.
 """
 
 import json
@@ -8,6 +8,7 @@ import os
 import platform
 import re
 import statistics
+import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -211,6 +212,23 @@ def machine_facts(server: Mapping[str, str]) -> dict[str, str]:
         "python": platform.python_version(),
         **server,
     }
+
+
+def _git(root: Path, *args: str) -> str:
+    try:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stdout.strip()
+
+
+def source_facts(root: Path) -> dict[str, str]:
+    """Which code was measured: the commit, and whether service files (anything outside bench/) differ from it."""
+    commit = _git(root, "rev-parse", "--short=12", "HEAD")
+    if not commit:
+        return {"code": f"{root} (not a git checkout)"}
+    changed = _git(root, "status", "--porcelain", "--", ".", ":(exclude)bench")
+    return {"code": f"{root} at {commit}" + (" with uncommitted changes outside bench/" if changed else ", clean")}
 
 
 def markdown_report(figures: Sequence[Figure], machine: Mapping[str, str], params: Mapping[str, object]) -> str:
