@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.db import driver_connection
 from core.errors import BadFileError
 from services.importers.base import LoadJob, LoadResult, Reject
-from services.importers.copying import CopyRow, CopyTarget, copy_rows
+from services.importers.copying import CopyTarget, copy_rows, text_row
 from services.importers.encodings import UTF8
 from services.importers.sources import open_text
 
@@ -166,13 +166,13 @@ class _State:
     end_line: int | None = None
 
 
-def _flush(state: _State) -> Iterator[Reading]:
+def _flush(state: _State) -> Iterator[IntervalDay]:
     if state.pending is not None:
-        yield from readings_of(state.pending)
+        yield state.pending
         state.pending = None
 
 
-def _record(fields: list[str], line_no: int, state: _State) -> Iterator[Reading | Reject]:
+def _record(fields: list[str], line_no: int, state: _State) -> Iterator[IntervalDay | Reject]:
     kind = fields[0]
     if kind == "400":
         rejected = apply_400(fields, line_no, state.pending) if state.pending else None
@@ -206,6 +206,24 @@ def _record_300(fields: list[str], line_no: int, state: _State) -> Iterator[Reje
 
 def iter_nem12_records(lines: Iterable[str]) -> Iterator[Reading | Reject]:
     """Parse NEM12 lines into readings and rejects, streaming; BadFileError when the file is not whole."""
+    for item in iter_interval_days(lines):
+        if isinstance(item, Reject):
+            yield item
+        else:
+            yield from readings_of(item)
+
+
+def iter_nem12_copy_lines(lines: Iterable[str], file_id: int) -> Iterator[str | Reject]:
+    """The same readings as `iter_nem12_records`, as COPY text lines for `staging.nem12`."""
+    for item in iter_interval_days(lines):
+        if isinstance(item, Reject):
+            yield item
+        else:
+            yield from copy_lines(file_id, item)
+
+
+def iter_interval_days(lines: Iterable[str]) -> Iterator[IntervalDay | Reject]:
+    """The 300 records (with their 400 qualities) and the rejects, in file order."""
     state = _State()
     for line_no, line in enumerate(lines, start=1):
         text = line.strip()
@@ -243,9 +261,25 @@ def is_nem12(head: bytes) -> bool:
     return first.startswith(b"100,NEM12") or _HEADERLESS.match(first) is not None
 
 
-def to_copy_row(file_id: int, reading: Reading) -> CopyRow:
-    """A reading as a COPY row in the order of `_COLUMNS`."""
-    return (file_id, *reading)
+def to_copy_line(file_id: int, reading: Reading) -> str:
+    """A reading as a COPY text line in the order of `_COLUMNS`."""
+    return text_row((file_id, *reading))
+
+
+def copy_lines(file_id: int, interval_day: IntervalDay) -> Iterator[str]:
+    """The COPY lines of a 300 record's readings (what `to_copy_line` gives, with per-record work shared)."""
+    block = interval_day.block
+    head = text_row((file_id, interval_day.line_no, block.nmi, block.suffix, block.register_id, block.uom))
+    head = f"{head[:-1]}\t{block.interval_length}\t{interval_day.day.isoformat()} "
+    qualities = interval_day.qualities or [(interval_day.quality_method, interval_day.reason_code)]
+    tails = {quality: "\t" + text_row(quality)[:-1] + "\n" for quality in set(qualities)}
+    if not interval_day.qualities:
+        tail = tails[qualities[0]]
+        for time_of_day, value in zip(_TIMES[block.interval_length], interval_day.values, strict=True):
+            yield f"{head}{time_of_day}\t{value}{tail}"
+        return
+    for time_of_day, value, quality in zip(_TIMES[block.interval_length], interval_day.values, qualities, strict=True):
+        yield f"{head}{time_of_day}\t{value}{tails[quality]}"
 
 
 class Nem12Importer:
@@ -260,17 +294,16 @@ class Nem12Importer:
     async def load(self, conn: AsyncConnection, job: LoadJob) -> LoadResult:
         """Stream the readings into staging inside the caller's transaction."""
         target = CopyTarget(job.staging_schema, KIND, _COLUMNS)
-        records = [0, 0]  # 300 records with readings, and the line of the last one
+        records = [0]  # 300 records read
 
-        def rows() -> Iterator[CopyRow | Reject]:
+        def rows() -> Iterator[str | Reject]:
             with open_text(job.path, UTF8) as lines:
-                for item in iter_nem12_records(lines):
+                for item in iter_interval_days(lines):
                     if isinstance(item, Reject):
                         yield item
                         continue
-                    if item.line_no != records[1]:
-                        records[:] = [records[0] + 1, item.line_no]
-                    yield to_copy_row(job.file_id, item)
+                    records[0] += 1
+                    yield from copy_lines(job.file_id, item)
 
         copier = await driver_connection(conn)
         try:
