@@ -25,7 +25,8 @@ KIND: Final = "nem12"
 INTERVAL_LENGTHS: Final = (5, 15, 30)
 MINUTES_PER_DAY: Final = 1440
 TRAILING_300_FIELDS: Final = 5  # QualityMethod, ReasonCode, ReasonDescription, UpdateDateTime, MSATSLoadDateTime
-_VALUE: Final = re.compile(r"\d+(?:\.\d+)?")
+_VALUE: Final = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_DATE: Final = re.compile(r"[0-9]{8}")
 _NMI: Final = re.compile(r"[A-Z0-9]{10}")
 _COLUMNS: Final = (
     "file_id", "line_no", "nmi", "nmi_suffix", "register_id", "uom", "interval_length",
@@ -88,8 +89,10 @@ def parse_200(fields: list[str], line_no: int) -> NmiBlock | Reject:
     nmi, register_id, suffix, uom, length = fields[1], fields[3], fields[4], fields[7], fields[8]
     if not _NMI.fullmatch(nmi):
         return Reject(line_no, ",".join(fields), f"NMI {nmi!r} is not 10 letters or digits")
-    if not length.isdigit() or int(length) not in INTERVAL_LENGTHS:
+    if not _is_number(length) or int(length) not in INTERVAL_LENGTHS:
         return Reject(line_no, ",".join(fields), f"interval length {length!r} is not 5, 15 or 30 minutes")
+    if not suffix or not uom:
+        return Reject(line_no, ",".join(fields), "a 200 record needs its NMI suffix and unit of measure")
     return NmiBlock(line_no, nmi, register_id, suffix.upper(), uom, int(length))
 
 
@@ -104,16 +107,30 @@ def parse_300(fields: list[str], line_no: int, block: NmiBlock) -> IntervalDay |
             f"a 300 record of a {block.interval_length}-minute block needs {expected} values, "
             f"this one has {len(fields) - 2 - TRAILING_300_FIELDS}",
         )
-    try:
-        day = datetime.strptime(fields[1], "%Y%m%d").date()
-    except ValueError:
+    day = _date(fields[1])
+    if day is None:
         return Reject(line_no, raw, f"interval date {fields[1]!r} is not a valid YYYYMMDD date")
     values = fields[2 : 2 + expected]
     for position, value in enumerate(values, start=1):
         if not _VALUE.fullmatch(value):
             return Reject(line_no, raw, f"interval {position} value {value!r} is not a number")
     quality, reason = fields[2 + expected], fields[3 + expected]
+    if not quality:
+        return Reject(line_no, raw, "a 300 record needs its quality method")
     return IntervalDay(block, line_no, day, values, quality, reason or None)
+
+
+def _is_number(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def _date(text: str) -> date | None:
+    if not _DATE.fullmatch(text):  # strptime alone takes 2026111 for a date
+        return None
+    try:
+        return datetime.strptime(text, "%Y%m%d").date()
+    except ValueError:
+        return None
 
 
 def apply_400(fields: list[str], line_no: int, interval_day: IntervalDay) -> Reject | None:
@@ -121,8 +138,10 @@ def apply_400(fields: list[str], line_no: int, interval_day: IntervalDay) -> Rej
     raw = ",".join(fields)
     if not interval_day.quality_method.upper().startswith("V"):
         return Reject(line_no, raw, "a 400 record must follow a 300 record whose quality method is V")
-    if len(fields) < 4 or not (fields[1].isdigit() and fields[2].isdigit()):
+    if len(fields) < 4 or not (_is_number(fields[1]) and _is_number(fields[2])):
         return Reject(line_no, raw, "a 400 record needs a start and an end interval number")
+    if not fields[3]:
+        return Reject(line_no, raw, "a 400 record needs its quality method")
     start, end = int(fields[1]), int(fields[2])
     if not 1 <= start <= end <= len(interval_day.values):
         return Reject(line_no, raw, f"intervals {start}-{end} are outside 1-{len(interval_day.values)}")
