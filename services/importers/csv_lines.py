@@ -49,10 +49,10 @@ def iter_csv_records(lines: Iterable[str]) -> Iterator[CsvRecord]:
         elif text:
             yield (line_no, line_no, text.split(","), text, "")
     if group:
-        yield from _parse_group(group, group_start, is_at_end=True)
+        yield from _parse_group(group, group_start)
 
 
-def _parse_group(group: list[str], start: int, *, is_at_end: bool = False) -> Iterator[CsvRecord]:
+def _parse_group(group: list[str], start: int) -> Iterator[CsvRecord]:
     reader = csv.reader(group, strict=True)
     consumed = 0
     while True:
@@ -61,7 +61,7 @@ def _parse_group(group: list[str], start: int, *, is_at_end: bool = False) -> It
         except StopIteration:
             return
         except csv.Error as exc:
-            if reader.line_num - consumed > 1 or (is_at_end and "unexpected end of data" in str(exc)):
+            if reader.line_num - consumed > 1:  # a record over several lines: the quote swallowed them
                 raise unclosed_quote(start + consumed, start + len(group) - 1) from exc
             yield _record(group, start, consumed, reader.line_num, None, f"unparseable CSV: {exc}")
             consumed = reader.line_num
