@@ -68,9 +68,14 @@ def _is_related_header(key: str) -> bool:
 
 
 def is_job_title_header(cells: Sequence[str]) -> bool:
-    """Whether a first row looks like this kind's header: it names a title and a pdl count."""
+    """Whether a first row looks like this kind's header: a pdl count, or a title with related titles.
+
+    Either one is enough to claim the file, so that a header missing the other gets this kind's
+    precise reason ("the header has no 'title' column") rather than "no import service recognises".
+    """
     keys = {header_key(cell) for cell in cells}
-    return TITLE_KEY in keys and COUNT_KEY in keys
+    has_related = any(key and _RELATED_HEADER.fullmatch(key) for key in keys)
+    return COUNT_KEY in keys or (TITLE_KEY in keys and has_related)
 
 
 def parse_header(cells: Sequence[str]) -> TitleLayout:
@@ -253,9 +258,12 @@ def encode_copy_line(file_id: int, record: TitleRecord) -> str:
 
 
 def first_row(head: bytes) -> list[str]:
-    """The first non-blank CSV row of a file's first bytes, decoded leniently (header names are ASCII)."""
+    """The first non-blank CSV row of a file's first bytes, decoded leniently (header names are ASCII);
+    empty when that line is not plain text (binary files, archives)."""
     text = head.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
     first_line = next((line for line in text.splitlines() if line.strip()), "")
+    if not first_line.replace("\t", " ").isprintable():
+        return []
     try:
         return next(csv.reader([first_line]), [])
     except csv.Error:

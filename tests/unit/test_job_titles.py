@@ -56,9 +56,19 @@ def test_a_row_naming_a_title_and_a_pdl_count_is_a_job_title_header(cells: list[
 
 @pytest.mark.parametrize(
     "cells",
-    [[], ["title"], ["pdl count"], ["job title", "pdl count"], ["title", "count"], ["name", "value"], ["a", "1"]],
+    [["pdl count"], ["job title", "pdl count"], ["title", "top related titles 1"], ["Title", "Top Related Titles"]],
 )
-def test_a_row_without_both_title_and_pdl_count_is_not_a_job_title_header(cells: list[str]) -> None:
+def test_a_pdl_count_or_a_title_with_related_titles_claims_the_file_to_explain_what_is_missing(
+    cells: list[str],
+) -> None:
+    assert is_job_title_header(cells)
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [[], ["title"], ["title", "count"], ["name", "value"], ["a", "1"], ["title", "related"]],
+)
+def test_a_row_without_a_pdl_count_or_related_titles_is_not_a_job_title_header(cells: list[str]) -> None:
     assert not is_job_title_header(cells)
 
 
