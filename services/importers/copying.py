@@ -1,8 +1,9 @@
 """Stream parsed rows into Postgres with COPY, parsing in a thread so parsing and the server overlap.
 
-A producer thread runs the importer's row generator, encodes rows as CSV in chunks of about
-`chunk_bytes` and hands them over a small bounded queue, so memory stays bounded whatever the
-file size. Rejected rows are spooled (to disk past a few MB) and copied after the good rows.
+Importers produce rows as lines of COPY's text format (`text_row` builds one; hot paths may build
+them directly). A producer thread runs the importer's generator, joins lines into chunks of about
+`chunk_bytes` and hands them over a small bounded queue, so memory stays bounded whatever the file
+size. Rejected rows are spooled (to disk past a few MB) and copied after the good rows.
 """
 
 import asyncio
@@ -17,11 +18,9 @@ from typing import IO, Any, Final
 
 from services.importers.base import Reject
 
-CopyRow = tuple[object, ...]
-RowSource = Callable[[], Iterator[CopyRow | Reject]]
+RowSource = Callable[[], Iterator[str | Reject]]
 
 _QUEUE_CHUNKS: Final = 4
-_BATCH_ROWS: Final = 2048
 _POLL_SECONDS: Final = 0.2
 _REJECT_SPOOL_BYTES: Final = 4 << 20
 _KEPT_REJECTS: Final = 5
@@ -33,14 +32,28 @@ class _StoppedError(Exception):
     """The consumer went away (COPY failed or was cancelled): stop parsing."""
 
 
+def text_field(value: object) -> str:
+    """One value in COPY's text format: `\\N` for null, backslash, tab and line breaks escaped."""
+    if value is None:
+        return "\\N"
+    text = value if isinstance(value, str) else str(value)
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:  # rare: checks are cheaper than escaping
+        return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+def text_row(values: tuple[object, ...]) -> str:
+    """One row in COPY's text format, with its line end."""
+    return "\t".join(map(text_field, values)) + "\n"
+
+
 @dataclass(frozen=True)
 class CopyTarget:
-    """Where rows go: table, columns in row order, and text columns where an empty value is ''."""
+    """Where rows go: the table and its columns in row order."""
 
     schema: str
     table: str
     columns: tuple[str, ...]
-    force_not_null: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,33 +93,32 @@ class _Producer(threading.Thread):
                 return
 
     def _produce(self) -> None:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
         reject_text = io.TextIOWrapper(self.rejects, encoding="utf-8", newline="", write_through=True)
         reject_writer = csv.writer(reject_text, lineterminator="\n")
-        batch: list[CopyRow] = []
+        lines: list[str] = []
+        size = 0
         for item in self._source():
-            if item.__class__ is Reject:
-                assert isinstance(item, Reject)
-                reject_writer.writerow((self._file_id, item.line_no, item.raw_text, item.reason))
-                self.rejected += 1
-                if len(self.first_rejects) < _KEPT_REJECTS:
-                    self.first_rejects.append(item)
+            if item.__class__ is str:
+                lines.append(item)  # a str: a COPY line
+                size += len(item)
+                if size >= self._chunk_bytes:
+                    self._hand_over(lines)
+                    size = 0
                 continue
-            batch.append(item)  # type: ignore[arg-type]  # not a Reject, so a row
-            if len(batch) == _BATCH_ROWS:
-                writer.writerows(batch)
-                self.rows += len(batch)
-                batch.clear()
-                if buffer.tell() >= self._chunk_bytes:
-                    self._put(buffer.getvalue().encode())
-                    buffer.seek(0)
-                    buffer.truncate()
-        writer.writerows(batch)
-        self.rows += len(batch)
-        if buffer.tell():
-            self._put(buffer.getvalue().encode())
+            assert isinstance(item, Reject)
+            reject_writer.writerow((self._file_id, item.line_no, item.raw_text, item.reason))
+            self.rejected += 1
+            if len(self.first_rejects) < _KEPT_REJECTS:
+                self.first_rejects.append(item)
+        if lines:
+            self._hand_over(lines)
         reject_text.detach()
+
+    def _hand_over(self, lines: list[str]) -> None:
+        chunk = "".join(lines).encode()
+        self.rows += len(lines)
+        lines.clear()
+        self._put(chunk)
 
     def _put(self, item: object) -> None:
         while not self.stop.is_set():
@@ -157,8 +169,7 @@ async def copy_rows(
             schema_name=target.schema,
             columns=list(target.columns),
             source=_chunks(producer, on_progress),
-            format="csv",
-            force_not_null=list(target.force_not_null) or None,
+            format="text",
         )
         if producer.rejected:
             producer.rejects.seek(0)

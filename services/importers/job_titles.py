@@ -10,19 +10,17 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, NamedTuple
+from typing import Final, NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.db import driver_connection
 from core.errors import BadFileError
 from services.importers.base import LoadJob, LoadResult, Reject
-from services.importers.copying import CopyRow, CopyTarget, copy_rows
+from services.importers.copying import CopyTarget, copy_rows, text_row
+from services.importers.csv_lines import CsvRecord, iter_csv_records
 from services.importers.encodings import DISPLAY_NAMES, UTF8, EncodingScan, choose_fallback_encoding, scan_encoding
-from services.importers.sources import contains_byte, open_binary, open_text
-
-if TYPE_CHECKING:
-    from _csv import Reader as CsvReader
+from services.importers.sources import open_binary, open_text
 
 KIND: Final = "job_titles"
 TITLE_KEY: Final = "title"
@@ -70,9 +68,14 @@ def _is_related_header(key: str) -> bool:
 
 
 def is_job_title_header(cells: Sequence[str]) -> bool:
-    """Whether a first row looks like this kind's header: it names a title and a pdl count."""
+    """Whether a first row looks like this kind's header: a pdl count, or a title with related titles.
+
+    Either one is enough to claim the file, so that a header missing the other gets this kind's
+    precise reason ("the header has no 'title' column") rather than "no import service recognises".
+    """
     keys = {header_key(cell) for cell in cells}
-    return TITLE_KEY in keys and COUNT_KEY in keys
+    has_related = any(key and _RELATED_HEADER.fullmatch(key) for key in keys)
+    return COUNT_KEY in keys or (TITLE_KEY in keys and has_related)
 
 
 def parse_header(cells: Sequence[str]) -> TitleLayout:
@@ -155,87 +158,112 @@ def parse_title_row(cells: list[str], layout: TitleLayout, line_no: int) -> Titl
     return TitleRecord(line_no, title, count, related, extra or None)
 
 
-def _has_nul(cells: list[str]) -> bool:
-    return any("\x00" in cell for cell in cells)
+def _read_header(records: Iterator[CsvRecord]) -> tuple[list[str], int]:
+    for line_no, _, cells, _, error in records:
+        if cells is None:
+            raise BadFileError(f"the header row cannot be read as CSV ({error}); check its quoting", line=line_no)
+        if any(cell.strip() for cell in cells):
+            return cells, line_no
+    raise BadFileError("the file has no header row (it is empty or blank)")
 
 
-def iter_title_records(lines: Iterable[str], *, check_nul: bool = True) -> Iterator[TitleRecord | Reject]:
-    """Parse a job-title file's lines (header first) into records and rejects, streaming.
+def _typed(record: CsvRecord, layout: TitleLayout) -> TitleRecord | Reject:
+    start, end, cells, text, error = record
+    if cells is None:
+        return Reject(start, text, error)
+    if end > start:
+        return Reject(start, text, f"a quoted field runs over lines {start}-{end}")
+    if "\x00" in text:
+        return Reject(start, text.replace("\x00", "\\0"), "the row contains a NUL (0x00) byte")
+    typed = parse_title_row(cells, layout, start)
+    return Reject(start, text, typed.reason) if isinstance(typed, Reject) else typed  # keep the row as written
 
-    The csv module runs in strict mode, so a quote left open at the end of the file is an error
-    rather than one giant last field, and a stray character after a closing quote rejects its row.
-    """
-    reader = csv.reader(lines, strict=True)
-    layout = parse_header(_read_header(reader))
-    end_line = reader.line_num
+
+def iter_title_records(lines: Iterable[str]) -> Iterator[TitleRecord | Reject]:
+    """Parse a job-title file's lines (header first) into typed records and rejects, streaming."""
+    records = iter_csv_records(lines)
+    header, header_line = _read_header(records)
+    layout = parse_header(header)
     data_rows = 0
-    while True:
-        start = end_line + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            if reader.line_num > start:
-                raise _unclosed_quote(start, reader.line_num) from exc
-            end_line = reader.line_num
-            data_rows += 1
-            yield Reject(start, "", f"unparseable CSV: {exc}")
-            continue
-        end_line = reader.line_num
-        if not cells:
-            continue
+    for record in records:
         data_rows += 1
-        if end_line > start:
-            yield Reject(start, render_cells(cells), f"a quoted field runs over lines {start}-{end_line}")
-        elif check_nul and _has_nul(cells):
-            yield Reject(start, render_cells(cells).replace("\x00", "\\0"), "the row contains a NUL (0x00) byte")
-        else:
-            yield parse_title_row(cells, layout, start)
+        yield _typed(record, layout)
     if data_rows == 0:
-        raise BadFileError("the file has a header but no data rows", line=end_line)
+        raise _no_data_rows(header_line)
 
 
-def _read_header(reader: "CsvReader") -> list[str]:
-    try:
-        header = next((row for row in reader if row), None)
-    except csv.Error as exc:
-        raise BadFileError(
-            f"the header row cannot be read as CSV ({exc}); check its quoting", line=reader.line_num
-        ) from exc
-    if header is None:
-        raise BadFileError("the file has no header row (it is empty or blank)")
-    return header
+def iter_copy_lines(lines: Iterable[str], file_id: int) -> Iterator[str | Reject]:
+    """The same rows as `iter_title_records`, as COPY text lines ready for staging.
+
+    Most rows take a fast path (a plain line in the usual column layout becomes a COPY line with a
+    handful of string operations); every other row is typed and encoded the general way. A test
+    checks both paths give the same lines.
+    """
+    records = iter_csv_records(lines)
+    header, header_line = _read_header(records)
+    layout = parse_header(header)
+    is_usual_layout = (layout.title_index, layout.count_index, layout.related_start) == (0, 1, 2)
+    is_usual_layout = is_usual_layout and not layout.extra_columns
+    prefix = f"{file_id}\t"
+    data_rows = 0
+    for record in records:
+        data_rows += 1
+        start, end, cells, text, _ = record
+        if is_usual_layout and cells is not None and start == end and _is_plain(text):
+            line = _fast_copy_line(prefix, start, cells)
+            if line is not None:
+                yield line
+                continue
+        item = _typed(record, layout)
+        yield item if isinstance(item, Reject) else encode_copy_line(file_id, item)
+    if data_rows == 0:
+        raise _no_data_rows(header_line)
 
 
-def _unclosed_quote(start: int, end: int) -> BadFileError:
-    return BadFileError(
-        f"line {start} opens a quote that is never closed, swallowing lines {start}-{end}; "
-        "fix the quoting on that line and drop the file again",
-        line=start,
-    )
+def _no_data_rows(header_line: int) -> BadFileError:
+    return BadFileError("the file has a header but no data rows", line=header_line)
+
+
+def _is_plain(text: str) -> bool:
+    return '"' not in text and "\\" not in text and "\t" not in text and "\x00" not in text
+
+
+def _fast_copy_line(prefix: str, line_no: int, cells: list[str]) -> str | None:
+    cells = list(map(str.strip, cells))
+    count = cells[1] if len(cells) > 1 else ""
+    if not count:
+        count = "\\N"
+    elif not (count.isdigit() and count.isascii() and len(count) < 19 and (count[0] != "0" or count == "0")):
+        return None  # not plainly a bigint written plainly: the general path types it or says why not
+    related = list(filter(None, cells[2:]))
+    array = '{"' + '","'.join(related) + '"}' if related else "{}"
+    return f"{prefix}{line_no}\t{cells[0]}\t{count}\t{array}\t\\N\n"
 
 
 def pg_text_array(items: list[str]) -> str:
     """A Postgres text[] literal with every element quoted (so blanks, commas and NULL survive)."""
     if not items:
         return "{}"
-    joined = '","'.join(items)
-    if '"' in joined or "\\" in joined:
-        joined = '","'.join(item.replace("\\", "\\\\").replace('"', '\\"') for item in items)
-    return '{"' + joined + '"}'
+    plain = "".join(items)
+    if '"' in plain or "\\" in plain:
+        items = [item.replace("\\", "\\\\").replace('"', '\\"') for item in items]
+    return '{"' + '","'.join(items) + '"}'
 
 
-def to_copy_row(file_id: int, record: TitleRecord) -> CopyRow:
-    """The record as a COPY row in the order of `staging.job_titles`' loaded columns."""
+def encode_copy_line(file_id: int, record: TitleRecord) -> str:
+    """The record as a COPY text line in the order of `staging.job_titles`' loaded columns."""
     extra = json.dumps(record.extra, ensure_ascii=False) if record.extra else None
-    return (file_id, record.line_no, record.title, record.pdl_count, pg_text_array(record.related_titles), extra)
+    related = pg_text_array(record.related_titles)
+    return text_row((file_id, record.line_no, record.title, record.pdl_count, related, extra))
 
 
 def first_row(head: bytes) -> list[str]:
-    """The first non-blank CSV row of a file's first bytes, decoded leniently (header names are ASCII)."""
+    """The first non-blank CSV row of a file's first bytes, decoded leniently (header names are ASCII);
+    empty when that line is not plain text (binary files, archives)."""
     text = head.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
     first_line = next((line for line in text.splitlines() if line.strip()), "")
+    if not first_line.replace("\t", " ").isprintable():
+        return []
     try:
         return next(csv.reader([first_line]), [])
     except csv.Error:
@@ -260,14 +288,11 @@ class JobTitlesImporter:
             return await self._load_as(conn, job, choose_fallback_encoding(scan))
 
     async def _load_as(self, conn: AsyncConnection, job: LoadJob, encoding: str) -> LoadResult:
-        target = CopyTarget(job.staging_schema, KIND, _COLUMNS, force_not_null=("title",))
+        target = CopyTarget(job.staging_schema, KIND, _COLUMNS)
 
-        def rows() -> Iterator[CopyRow | Reject]:
-            # Checking every row for NUL costs a little; most files have none, so look once first.
-            check_nul = contains_byte(job.path, b"\x00")
+        def rows() -> Iterator[str | Reject]:
             with open_text(job.path, encoding) as lines:
-                for item in iter_title_records(lines, check_nul=check_nul):
-                    yield item if item.__class__ is Reject else to_copy_row(job.file_id, item)  # type: ignore[arg-type]
+                yield from iter_copy_lines(lines, job.file_id)
 
         async with conn.begin_nested():
             copier = await driver_connection(conn)

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.db import driver_connection
 from core.errors import BadFileError
 from services.importers.base import LoadJob, LoadResult, Reject
-from services.importers.copying import CopyRow, CopyTarget, copy_rows
+from services.importers.copying import CopyTarget, copy_rows, text_row
 from services.importers.encodings import UTF8
 from services.importers.sources import open_text
 
@@ -25,7 +25,8 @@ KIND: Final = "nem12"
 INTERVAL_LENGTHS: Final = (5, 15, 30)
 MINUTES_PER_DAY: Final = 1440
 TRAILING_300_FIELDS: Final = 5  # QualityMethod, ReasonCode, ReasonDescription, UpdateDateTime, MSATSLoadDateTime
-_VALUE: Final = re.compile(r"\d+(?:\.\d+)?")
+_VALUE: Final = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_DATE: Final = re.compile(r"[0-9]{8}")
 _NMI: Final = re.compile(r"[A-Z0-9]{10}")
 _COLUMNS: Final = (
     "file_id", "line_no", "nmi", "nmi_suffix", "register_id", "uom", "interval_length",
@@ -88,8 +89,10 @@ def parse_200(fields: list[str], line_no: int) -> NmiBlock | Reject:
     nmi, register_id, suffix, uom, length = fields[1], fields[3], fields[4], fields[7], fields[8]
     if not _NMI.fullmatch(nmi):
         return Reject(line_no, ",".join(fields), f"NMI {nmi!r} is not 10 letters or digits")
-    if not length.isdigit() or int(length) not in INTERVAL_LENGTHS:
+    if not _is_number(length) or int(length) not in INTERVAL_LENGTHS:
         return Reject(line_no, ",".join(fields), f"interval length {length!r} is not 5, 15 or 30 minutes")
+    if not suffix or not uom:
+        return Reject(line_no, ",".join(fields), "a 200 record needs its NMI suffix and unit of measure")
     return NmiBlock(line_no, nmi, register_id, suffix.upper(), uom, int(length))
 
 
@@ -104,16 +107,30 @@ def parse_300(fields: list[str], line_no: int, block: NmiBlock) -> IntervalDay |
             f"a 300 record of a {block.interval_length}-minute block needs {expected} values, "
             f"this one has {len(fields) - 2 - TRAILING_300_FIELDS}",
         )
-    try:
-        day = datetime.strptime(fields[1], "%Y%m%d").date()
-    except ValueError:
+    day = _date(fields[1])
+    if day is None:
         return Reject(line_no, raw, f"interval date {fields[1]!r} is not a valid YYYYMMDD date")
     values = fields[2 : 2 + expected]
     for position, value in enumerate(values, start=1):
         if not _VALUE.fullmatch(value):
             return Reject(line_no, raw, f"interval {position} value {value!r} is not a number")
     quality, reason = fields[2 + expected], fields[3 + expected]
+    if not quality:
+        return Reject(line_no, raw, "a 300 record needs its quality method")
     return IntervalDay(block, line_no, day, values, quality, reason or None)
+
+
+def _is_number(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def _date(text: str) -> date | None:
+    if not _DATE.fullmatch(text):  # strptime alone takes 2026111 for a date
+        return None
+    try:
+        return datetime.strptime(text, "%Y%m%d").date()
+    except ValueError:
+        return None
 
 
 def apply_400(fields: list[str], line_no: int, interval_day: IntervalDay) -> Reject | None:
@@ -121,8 +138,10 @@ def apply_400(fields: list[str], line_no: int, interval_day: IntervalDay) -> Rej
     raw = ",".join(fields)
     if not interval_day.quality_method.upper().startswith("V"):
         return Reject(line_no, raw, "a 400 record must follow a 300 record whose quality method is V")
-    if len(fields) < 4 or not (fields[1].isdigit() and fields[2].isdigit()):
+    if len(fields) < 4 or not (_is_number(fields[1]) and _is_number(fields[2])):
         return Reject(line_no, raw, "a 400 record needs a start and an end interval number")
+    if not fields[3]:
+        return Reject(line_no, raw, "a 400 record needs its quality method")
     start, end = int(fields[1]), int(fields[2])
     if not 1 <= start <= end <= len(interval_day.values):
         return Reject(line_no, raw, f"intervals {start}-{end} are outside 1-{len(interval_day.values)}")
@@ -166,13 +185,13 @@ class _State:
     end_line: int | None = None
 
 
-def _flush(state: _State) -> Iterator[Reading]:
+def _flush(state: _State) -> Iterator[IntervalDay]:
     if state.pending is not None:
-        yield from readings_of(state.pending)
+        yield state.pending
         state.pending = None
 
 
-def _record(fields: list[str], line_no: int, state: _State) -> Iterator[Reading | Reject]:
+def _record(fields: list[str], line_no: int, state: _State) -> Iterator[IntervalDay | Reject]:
     kind = fields[0]
     if kind == "400":
         rejected = apply_400(fields, line_no, state.pending) if state.pending else None
@@ -206,6 +225,24 @@ def _record_300(fields: list[str], line_no: int, state: _State) -> Iterator[Reje
 
 def iter_nem12_records(lines: Iterable[str]) -> Iterator[Reading | Reject]:
     """Parse NEM12 lines into readings and rejects, streaming; BadFileError when the file is not whole."""
+    for item in iter_interval_days(lines):
+        if isinstance(item, Reject):
+            yield item
+        else:
+            yield from readings_of(item)
+
+
+def iter_nem12_copy_lines(lines: Iterable[str], file_id: int) -> Iterator[str | Reject]:
+    """The same readings as `iter_nem12_records`, as COPY text lines for `staging.nem12`."""
+    for item in iter_interval_days(lines):
+        if isinstance(item, Reject):
+            yield item
+        else:
+            yield from copy_lines(file_id, item)
+
+
+def iter_interval_days(lines: Iterable[str]) -> Iterator[IntervalDay | Reject]:
+    """The 300 records (with their 400 qualities) and the rejects, in file order."""
     state = _State()
     for line_no, line in enumerate(lines, start=1):
         text = line.strip()
@@ -243,9 +280,25 @@ def is_nem12(head: bytes) -> bool:
     return first.startswith(b"100,NEM12") or _HEADERLESS.match(first) is not None
 
 
-def to_copy_row(file_id: int, reading: Reading) -> CopyRow:
-    """A reading as a COPY row in the order of `_COLUMNS`."""
-    return (file_id, *reading)
+def to_copy_line(file_id: int, reading: Reading) -> str:
+    """A reading as a COPY text line in the order of `_COLUMNS`."""
+    return text_row((file_id, *reading))
+
+
+def copy_lines(file_id: int, interval_day: IntervalDay) -> Iterator[str]:
+    """The COPY lines of a 300 record's readings (what `to_copy_line` gives, with per-record work shared)."""
+    block = interval_day.block
+    head = text_row((file_id, interval_day.line_no, block.nmi, block.suffix, block.register_id, block.uom))
+    head = f"{head[:-1]}\t{block.interval_length}\t{interval_day.day.isoformat()} "
+    qualities = interval_day.qualities or [(interval_day.quality_method, interval_day.reason_code)]
+    tails = {quality: "\t" + text_row(quality)[:-1] + "\n" for quality in set(qualities)}
+    if not interval_day.qualities:
+        tail = tails[qualities[0]]
+        for time_of_day, value in zip(_TIMES[block.interval_length], interval_day.values, strict=True):
+            yield f"{head}{time_of_day}\t{value}{tail}"
+        return
+    for time_of_day, value, quality in zip(_TIMES[block.interval_length], interval_day.values, qualities, strict=True):
+        yield f"{head}{time_of_day}\t{value}{tails[quality]}"
 
 
 class Nem12Importer:
@@ -260,17 +313,16 @@ class Nem12Importer:
     async def load(self, conn: AsyncConnection, job: LoadJob) -> LoadResult:
         """Stream the readings into staging inside the caller's transaction."""
         target = CopyTarget(job.staging_schema, KIND, _COLUMNS)
-        records = [0, 0]  # 300 records with readings, and the line of the last one
+        records = [0]  # 300 records read
 
-        def rows() -> Iterator[CopyRow | Reject]:
+        def rows() -> Iterator[str | Reject]:
             with open_text(job.path, UTF8) as lines:
-                for item in iter_nem12_records(lines):
+                for item in iter_interval_days(lines):
                     if isinstance(item, Reject):
                         yield item
                         continue
-                    if item.line_no != records[1]:
-                        records[:] = [records[0] + 1, item.line_no]
-                    yield to_copy_row(job.file_id, item)
+                    records[0] += 1
+                    yield from copy_lines(job.file_id, item)
 
         copier = await driver_connection(conn)
         try:

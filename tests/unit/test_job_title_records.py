@@ -14,9 +14,9 @@ HEADER = "title,pdl count,top related titles 1,top related titles 2\n"
 SMALL_FIELD_LIMIT = 40
 
 
-def records(text: str, *, check_nul: bool = True) -> list[TitleRecord | Reject]:
+def records(text: str) -> list[TitleRecord | Reject]:
     """Parse text the way the loader does: a text stream that keeps line ends as written."""
-    return list(iter_title_records(io.StringIO(text, newline=""), check_nul=check_nul))
+    return list(iter_title_records(io.StringIO(text, newline="")))
 
 
 def bad_file(text: str) -> BadFileError:
@@ -131,7 +131,7 @@ def test_an_unclosed_quote_is_a_bad_file_even_without_a_final_line_end() -> None
 def test_a_header_without_data_rows_is_a_bad_file() -> None:
     error = bad_file(HEADER + "\n\n")
     assert error.reason == "the file has a header but no data rows"
-    assert error.line == 3
+    assert error.line == 1  # the header's line
 
 
 def test_a_header_alone_is_a_bad_file() -> None:
@@ -162,15 +162,15 @@ def test_a_row_with_a_nul_byte_is_rejected_with_the_nul_shown() -> None:
     ]
 
 
-def test_nul_bytes_pass_through_when_the_file_was_checked_for_none() -> None:
-    assert records(HEADER + "a\x00b,1\n", check_nul=False) == [TitleRecord(2, "a\x00b", 1, [], None)]
-
-
 def test_an_oversized_field_rejects_its_line_and_parsing_goes_on(small_field_limit: int) -> None:
     text = HEADER + "a,1,x\nb,2," + "y" * (small_field_limit + 1) + "\nc,3\n"
     assert records(text) == [
         TitleRecord(2, "a", 1, ["x"], None),
-        Reject(3, "", f"unparseable CSV: field larger than field limit ({small_field_limit})"),
+        Reject(
+            3,
+            "b,2," + "y" * (small_field_limit + 1),
+            f"unparseable CSV: field larger than field limit ({small_field_limit})",
+        ),
         TitleRecord(4, "c", 3, [], None),
     ]
 

@@ -8,6 +8,7 @@ from services.importers.job_titles import (
     MAX_BIGINT,
     TitleLayout,
     TitleRecord,
+    encode_copy_line,
     first_row,
     header_key,
     is_job_title_header,
@@ -16,7 +17,6 @@ from services.importers.job_titles import (
     parse_title_row,
     pg_text_array,
     render_cells,
-    to_copy_row,
 )
 
 PUBLIC_HEADER = ["title", "pdl count", *(f"top related titles {i}" for i in range(1, 20))]
@@ -56,9 +56,19 @@ def test_a_row_naming_a_title_and_a_pdl_count_is_a_job_title_header(cells: list[
 
 @pytest.mark.parametrize(
     "cells",
-    [[], ["title"], ["pdl count"], ["job title", "pdl count"], ["title", "count"], ["name", "value"], ["a", "1"]],
+    [["pdl count"], ["job title", "pdl count"], ["title", "top related titles 1"], ["Title", "Top Related Titles"]],
 )
-def test_a_row_without_both_title_and_pdl_count_is_not_a_job_title_header(cells: list[str]) -> None:
+def test_a_pdl_count_or_a_title_with_related_titles_claims_the_file_to_explain_what_is_missing(
+    cells: list[str],
+) -> None:
+    assert is_job_title_header(cells)
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [[], ["title"], ["title", "count"], ["name", "value"], ["a", "1"], ["title", "related"]],
+)
+def test_a_row_without_a_pdl_count_or_related_titles_is_not_a_job_title_header(cells: list[str]) -> None:
     assert not is_job_title_header(cells)
 
 
@@ -242,14 +252,19 @@ def test_pg_text_array_quotes_every_element_and_escapes_quotes_and_backslashes(i
     assert pg_text_array(items) == literal
 
 
-def test_a_copy_row_has_the_staging_columns_in_order() -> None:
+def test_a_copy_line_has_the_staging_columns_in_order_in_copy_text_format() -> None:
     record = TitleRecord(3, "chef", None, ["cook", 'a "b"'], {"Source": "wéb"})
-    assert to_copy_row(7, record) == (7, 3, "chef", None, r'{"cook","a \"b\""}', '{"Source": "wéb"}')
+    line = encode_copy_line(7, record)
+    assert line == '7\t3\tchef\t\\N\t{"cook","a \\\\"b\\\\""}\t{"Source": "wéb"}\n'
 
 
-def test_a_copy_row_without_extra_data_has_no_json() -> None:
-    row = to_copy_row(1, TitleRecord(2, "a", 5, [], None))
-    assert row == (1, 2, "a", 5, "{}", None)
+def test_a_copy_line_without_extra_data_has_null_for_it() -> None:
+    assert encode_copy_line(1, TitleRecord(2, "a", 5, [], None)) == "1\t2\ta\t5\t{}\t\\N\n"
+
+
+def test_a_copy_line_escapes_tabs_backslashes_and_line_breaks() -> None:
+    line = encode_copy_line(1, TitleRecord(2, "a\tb\\c\nd", None, [], None))
+    assert line == "1\t2\ta\\tb\\\\c\\nd\t\\N\t{}\t\\N\n"
 
 
 @pytest.mark.parametrize(

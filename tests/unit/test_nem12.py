@@ -5,17 +5,22 @@ from datetime import date
 
 import pytest
 
+from bench.nem12_generator import nem12_lines
 from services.importers.base import Reject
 from services.importers.nem12 import (
     _COLUMNS,
     IntervalDay,
     NmiBlock,
     Reading,
+    copy_lines,
     is_nem12,
+    iter_interval_days,
+    iter_nem12_copy_lines,
     parse_200,
     parse_300,
+    readings_of,
     times_of_day,
-    to_copy_row,
+    to_copy_line,
 )
 
 GOOD_200 = "200,NMI0000001,E1B1,1,E1,N1,METER1,kWh,30,20260101"
@@ -113,19 +118,16 @@ def test_a_200_record_with_a_bad_interval_length_is_rejected(length: str) -> Non
     assert parse_200(fields, 2) == Reject(2, ",".join(fields), f"interval length {length!r} is not 5, 15 or 30 minutes")
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="BUG: str.isdigit() is true for '²', then int() raises")
 @pytest.mark.parametrize("length", ["²", "³⁰"])
 def test_a_200_record_with_a_superscript_interval_length_is_rejected_not_raised(length: str) -> None:
     assert isinstance(parse_200(GOOD_200.replace(",30,", f",{length},").split(","), 2), Reject)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: str.isdigit() accepts Arabic-Indic and fullwidth digits as a length")
 @pytest.mark.parametrize("length", ["١٥", "３０"])
 def test_a_200_record_with_a_non_ascii_digit_interval_length_is_rejected(length: str) -> None:
     assert isinstance(parse_200(GOOD_200.replace(",30,", f",{length},").split(","), 2), Reject)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: blank NMISuffix/UOM are accepted; COPY CSV then writes NULL into NOT NULL")
 @pytest.mark.parametrize("record", ["200,NMI0000001,E1,1,,N1,M1,kWh,30,", "200,NMI0000001,E1,1,E1,N1,M1,,30,"])
 def test_a_200_record_without_a_suffix_or_a_unit_is_rejected(record: str) -> None:
     assert isinstance(parse_200(record.split(","), 2), Reject)
@@ -168,9 +170,6 @@ def test_a_300_record_with_a_non_numeric_value_is_rejected_naming_the_interval(v
     )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: the value pattern's \\d matches any Unicode digit; Postgres numeric does not"
-)
 @pytest.mark.parametrize("value", ["٣", "１２", "1.٥", "߁"])
 def test_a_300_record_with_a_non_ascii_digit_value_is_rejected(value: str) -> None:
     assert isinstance(parse_300(with_one_value(value), 3, block_of()), Reject)
@@ -202,7 +201,6 @@ def test_a_300_record_with_an_invalid_date_is_rejected(day: str) -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: strptime('%Y%m%d') accepts 6- and 7-digit dates and a space-padded day")
 @pytest.mark.parametrize("day", ["2026111", "202611", "202601 1"])
 def test_a_300_record_date_must_have_eight_digits(day: str) -> None:
     assert isinstance(parse_300(fields_300(day), 3, block_of()), Reject)
@@ -232,9 +230,6 @@ def test_a_300_record_keeps_its_quality_method_and_reason_code(
     assert (parsed.quality_method, parsed.reason_code, parsed.qualities) == (quality, expected_reason, [])
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: a blank QualityMethod is kept as ''; COPY CSV then writes NULL into NOT NULL"
-)
 def test_a_300_record_without_a_quality_method_is_rejected() -> None:
     assert isinstance(parse_300(fields_300(quality=""), 3, block_of()), Reject)
 
@@ -284,19 +279,20 @@ def test_other_heads_are_not_nem12(head: bytes) -> None:
     assert not is_nem12(head)
 
 
-# to_copy_row
+# to_copy_line and copy_lines
 
 
 def test_a_copy_row_is_the_file_id_then_the_reading_in_staging_column_order() -> None:
     reading = Reading(3, "NMI0000001", "B1", "2", "Wh", 15, "2026-01-01 00:15", "0.5", "S14", "79")
-    assert dict(zip(_COLUMNS, to_copy_row(9, reading), strict=True)) == {
-        "file_id": 9,
-        "line_no": 3,
+    fields = to_copy_line(9, reading).removesuffix("\n").split("\t")
+    assert dict(zip(_COLUMNS, fields, strict=True)) == {
+        "file_id": "9",
+        "line_no": "3",
         "nmi": "NMI0000001",
         "nmi_suffix": "B1",
         "register_id": "2",
         "uom": "Wh",
-        "interval_length": 15,
+        "interval_length": "15",
         "interval_start": "2026-01-01 00:15",
         "value": "0.5",
         "quality_method": "S14",
@@ -304,6 +300,16 @@ def test_a_copy_row_is_the_file_id_then_the_reading_in_staging_column_order() ->
     }
 
 
-def test_a_copy_row_keeps_a_missing_reason_code_as_none() -> None:
-    row = to_copy_row(1, Reading(3, "NMI0000001", "E1", "1", "kWh", 30, "2026-01-01 00:00", "1", "A", None))
-    assert row == (1, 3, "NMI0000001", "E1", "1", "kWh", 30, "2026-01-01 00:00", "1", "A", None)
+def test_a_copy_line_writes_a_missing_reason_code_as_null() -> None:
+    line = to_copy_line(1, Reading(3, "NMI0000001", "E1", "1", "kWh", 30, "2026-01-01 00:00", "1", "A", None))
+    assert line == "1\t3\tNMI0000001\tE1\t1\tkWh\t30\t2026-01-01 00:00\t1\tA\t\\N\n"
+
+
+@pytest.mark.parametrize("with_400", [False, True])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_shared_per_record_lines_equal_one_line_per_reading(seed: int, with_400: bool) -> None:
+    lines = list(nem12_lines(3, 2, seed=seed, with_400=with_400))
+    days = [item for item in iter_interval_days(lines) if not isinstance(item, Reject)]
+    fast = [line for day in days for line in copy_lines(7, day)]
+    assert fast == [to_copy_line(7, reading) for day in days for reading in readings_of(day)]
+    assert fast == list(iter_nem12_copy_lines(lines, 7))

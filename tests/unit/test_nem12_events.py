@@ -82,12 +82,10 @@ def test_a_rejected_400_record_leaves_earlier_ranges_alone() -> None:
     assert day.qualities == [("A", None)] * 48
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="BUG: str.isdigit() is true for '²', then int() raises")
 def test_a_400_record_with_a_superscript_interval_number_is_rejected_not_raised() -> None:
     assert isinstance(apply_400(fields_of("400,²,3,A,,"), 4, interval_day("V")), Reject)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a blank 400 QualityMethod is kept as ''; COPY CSV then writes NULL")
 def test_a_400_record_without_a_quality_method_is_rejected() -> None:
     assert isinstance(apply_400(fields_of("400,1,48,,,"), 4, interval_day("V")), Reject)
 

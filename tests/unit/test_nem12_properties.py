@@ -95,7 +95,6 @@ def test_ascii_lines_after_a_header_give_plain_decimal_readings_rejects_or_a_bad
     _check_file(lines)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Unicode digits pass isdigit()/\\d: int('²') raises, '٣' is a reading")
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(_files(_ASCII_PIECES + _UNICODE_PIECES, _ANY_FIELD, _ANY_TEXT))
 @example(["200,NMI0000001,E1,1,E1,N1,M1,kWh,²,"])
@@ -120,12 +119,3 @@ def test_any_lines_after_a_header_give_plain_decimal_readings_rejects_or_a_bad_f
 )
 def test_the_property_check_passes_good_readings_rejects_and_bad_files(lines: list[str]) -> None:
     _check_file(lines)
-
-
-def test_the_property_check_fails_a_reading_whose_value_is_not_a_plain_decimal() -> None:
-    lines = [
-        "200,NMI0000001,E1,1,E1,N1,M1,kWh,30,",
-        ",".join(["300", "20260101", "٣", *["1"] * 47, "A", "", "", "", ""]),
-    ]
-    with pytest.raises(AssertionError):
-        _check_file([*lines, "900"])
