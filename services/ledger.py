@@ -110,7 +110,7 @@ async def finish_load(conn: AsyncConnection, file_id: int, result: LoadResult, s
             rows_rejected=result.rows_rejected,
             encoding=result.encoding,
             seconds=seconds,
-            finished_at=func.now(),
+            finished_at=func.clock_timestamp(),  # now() would be when the transaction began
         )
     )
 
