@@ -14,10 +14,21 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings, mask_url
-from core.db import create_engine, drop_schemas, migrate, resolve_database_url, short_error, wait_for_db
+from core.db import (
+    create_engine,
+    drop_schemas,
+    make_migration,
+    migrate,
+    missing_declared_tables,
+    resolve_database_url,
+    short_error,
+    wait_for_db,
+)
 from core.errors import ConfigError, TransientError
 from core.logfmt import log_event, logfmt_value
 from core.logs import setup_logging
+from models.declared import register_declared_models
+from services.declarations import load_declarations
 
 logger = logging.getLogger("main")
 
@@ -40,6 +51,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     mode.add_argument("--status", action="store_true", help="print the load ledger, newest first")
     mode.add_argument("--health", action="store_true", help="exit 0 if a running watcher is alive")
     mode.add_argument("--export-sql", metavar="FILE", type=Path, help="write meter_readings upserts to FILE")
+    mode.add_argument(
+        "--make-migration", metavar="MESSAGE", help="generate the alembic revision for newly declared kinds"
+    )
     parser.add_argument("--json", action="store_true", help="with --status: print JSON")
     parser.add_argument("--interval", action="store_true", help="with --export-sql: one row per interval, not day")
     args = parser.parse_args(argv)
@@ -87,18 +101,34 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    declarations = load_declarations(settings.kind_folders)
+    register_declared_models(declarations)
     url = await asyncio.to_thread(resolve_database_url, settings)
     engine = create_engine(settings, url)
     try:
         await wait_for_db(engine, settings.db_connect_attempts)
+        if args.make_migration:
+            path = await asyncio.to_thread(make_migration, settings, url, args.make_migration)
+            log_event(logger, "migration_written", path=path, note="review it, then start the service")
+            return EXIT_OK
         is_service = not _is_command(args)
         if is_service and settings.dev:
             await drop_schemas(engine, settings)
         if settings.init_db:
             await migrate(settings, url)
+        await _check_declared_tables(engine, settings, [d.kind for d in declarations])
         return await _run_mode(args, settings, engine, url)
     finally:
         await engine.dispose()
+
+
+async def _check_declared_tables(engine: AsyncEngine, settings: Settings, kinds: list[str]) -> None:
+    missing = await missing_declared_tables(engine, settings.staging_schema, kinds)
+    if missing:
+        raise ConfigError(
+            f"declared kind(s) {', '.join(missing)} have no staging table: generate the migration with "
+            f'`pipenv run python main.py --make-migration "add kind {missing[0]}"`, review it, and start again'
+        )
 
 
 async def _run_mode(args: argparse.Namespace, settings: Settings, engine: AsyncEngine, url: str) -> int:
@@ -127,7 +157,7 @@ async def _run_mode(args: argparse.Namespace, settings: Settings, engine: AsyncE
 
 
 def _is_command(args: argparse.Namespace) -> bool:
-    return bool(args.pipeline or args.analysis or args.status or args.export_sql is not None)
+    return bool(args.pipeline or args.analysis or args.status or args.export_sql is not None or args.make_migration)
 
 
 async def _serve(settings: Settings, engine: AsyncEngine, url: str, *, is_once: bool) -> int:

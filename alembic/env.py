@@ -12,6 +12,8 @@ from sqlalchemy.schema import CreateSchema
 from core.config import Settings
 from core.db import resolve_database_url
 from models import Base
+from models.declared import register_declared_models
+from services.declarations import load_declarations
 
 # Any constant works; it only has to be the same for every process migrating this database.
 MIGRATION_LOCK_KEY = 7_301_000_001
@@ -24,6 +26,10 @@ if "database_url" not in config.attributes:
     _settings = Settings()
     config.attributes["database_url"] = resolve_database_url(_settings)
     config.attributes["schema_translate_map"] = _settings.schema_translate_map
+    config.attributes["kind_folders"] = _settings.kind_folders
+
+# Declared kinds' staging tables are models too (built from their TOML declarations).
+register_declared_models(load_declarations(config.attributes["kind_folders"]))
 
 
 def _run_migrations(connection: Connection) -> None:

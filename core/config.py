@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     retry_max_seconds: PositiveFloat = 60.0
     once_attempts: PositiveInt = 3
 
+    # Declared kinds: TOML files in services/kinds/ always; kinds_dir adds a folder of your own, whose
+    # migrations live in <kinds_dir>/migrations.
+    kinds_dir: Path | None = None
+
     # Loading.
     max_reject_ratio: float = Field(default=0.1, ge=0.0, le=1.0)
     copy_chunk_bytes: PositiveInt = 1 << 20
@@ -97,6 +101,12 @@ class Settings(BaseSettings):
     def failed_dir(self) -> Path:
         """Where quarantined files and their `.error.json` go."""
         return self.imports_dir / self.failed_dir_name
+
+    @property
+    def kind_folders(self) -> list[Path]:
+        """Where declared kinds are read from: the shipped folder, then `kinds_dir`."""
+        shipped = Path(__file__).resolve().parent.parent / "services" / "kinds"
+        return [shipped, *([self.kinds_dir] if self.kinds_dir else [])]
 
     @property
     def schema_translate_map(self) -> dict[str | None, str | None]:

@@ -142,9 +142,27 @@ def alembic_config(settings: Settings, url: str) -> Config:
     """An alembic Config that takes its URL and schema names from us rather than from the environment."""
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
+    config.set_main_option("version_locations", os.pathsep.join(str(p) for p in migration_folders(settings)))
     config.attributes["database_url"] = url
     config.attributes["schema_translate_map"] = settings.schema_translate_map
+    config.attributes["kind_folders"] = settings.kind_folders
     return config
+
+
+def migration_folders(settings: Settings) -> list[Path]:
+    """Where revisions live: alembic/versions, then `<kinds_dir>/migrations` for your own declared kinds."""
+    return [PROJECT_ROOT / "alembic" / "versions", *([settings.kinds_dir / "migrations"] if settings.kinds_dir else [])]
+
+
+def make_migration(settings: Settings, url: str, message: str) -> str:
+    """Autogenerate a revision (for a newly declared kind) into the right folder; returns its path."""
+    folder = migration_folders(settings)[-1]
+    folder.mkdir(parents=True, exist_ok=True)
+    script = command.revision(
+        alembic_config(settings, url), message=message, autogenerate=True, version_path=str(folder)
+    )
+    scripts = script if isinstance(script, list) else [script]
+    return ", ".join(str(s.path) for s in scripts if s is not None)
 
 
 async def migrate(settings: Settings, url: str) -> None:
@@ -152,6 +170,18 @@ async def migrate(settings: Settings, url: str) -> None:
     # alembic's async env.py runs its own event loop, so it gets a thread of its own.
     await asyncio.to_thread(command.upgrade, alembic_config(settings, url), "head")
     log_event(logger, "db_migrated", revision="head")
+
+
+async def missing_declared_tables(engine: AsyncEngine, schema: str, kinds: list[str]) -> list[str]:
+    """The declared kinds whose staging table does not exist (their migration was never made or run)."""
+    missing = []
+    async with engine.connect() as conn:
+        preparer = conn.dialect.identifier_preparer
+        for kind in kinds:
+            name = f"{preparer.quote_schema(schema)}.{preparer.quote(kind)}"
+            if (await conn.execute(text("SELECT to_regclass(:name)"), {"name": name})).scalar_one() is None:
+                missing.append(kind)
+    return missing
 
 
 async def drop_schemas(engine: AsyncEngine, settings: Settings) -> None:

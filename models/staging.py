@@ -53,6 +53,8 @@ class FileLoad(Base):
     error: Mapped[str | None] = mapped_column(Text)
     duplicate_of: Mapped[int | None] = mapped_column(BigInteger, ForeignKey(f"{STAGING}.file_loads.id"))
     archived_as: Mapped[str | None] = mapped_column(Text)
+    # Declared kinds: which source column fed which canonical column, and the unknown ones.
+    column_map: Mapped[dict[str, object] | None] = mapped_column(JSONB)
     worker: Mapped[str] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

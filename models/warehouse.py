@@ -10,6 +10,8 @@ from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -21,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
@@ -125,3 +128,48 @@ class FactDailyConsumption(Base):
     generation_kwh: Mapped[Decimal] = mapped_column(Numeric)
     interval_count: Mapped[int] = mapped_column(Integer)
     substituted_or_estimated_intervals: Mapped[int] = mapped_column(Integer)
+
+
+class DimLead(Base):
+    """Leads as a type 2 slowly changing dimension: a new version whenever a snapshot changes a lead.
+
+    Columns a file did not have keep the previous version's value; `extra` never counts.
+    """
+
+    __tablename__ = "dim_lead"
+    __table_args__ = (
+        Index("uq_dim_lead_current_lead_id", "lead_id", unique=True, postgresql_where=text("is_current")),
+        {"schema": WAREHOUSE},
+    )
+
+    lead_key: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    lead_id: Mapped[str] = mapped_column(Text)
+    company: Mapped[str | None] = mapped_column(Text)
+    contact_name: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    city: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str | None] = mapped_column(String(2))
+    zip: Mapped[str | None] = mapped_column(String(5))
+    capacity: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[date | None] = mapped_column(Date)
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    is_current: Mapped[bool] = mapped_column(Boolean)
+    opened_by_file_id: Mapped[int] = mapped_column(BigInteger)
+    closed_by_file_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class FactLeadChange(Base):
+    """What each leads snapshot did to each lead: new, changed, unchanged or removed."""
+
+    __tablename__ = "fact_lead_change"
+    __table_args__ = (
+        CheckConstraint("change IN ('new', 'changed', 'unchanged', 'removed')", name="change"),
+        {"schema": WAREHOUSE},
+    )
+
+    file_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    lead_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    change: Mapped[str] = mapped_column(Text)

@@ -7,7 +7,7 @@ import os
 import socket
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -18,13 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 from core.config import Settings
 from core.db import short_error, translate_db_error
 from core.errors import BadFileError, FileChangedError, TransientError
-from core.logfmt import log_event
+from core.logfmt import Event, log_event
 from services import ledger
-from services.importers import detect_kind, known_kinds
+from services.declarations import load_declarations
+from services.importers import detect_kind, importers_for, known_kinds
 from services.importers.base import Importer, LoadJob, LoadResult
 from services.importers.sources import read_head
 from services.inbox import FileStat, error_report, move_without_overwrite, stat_file, write_error_report
 from services.ledger import FileFacts
+from services.standardise import column_drift, render_drift
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -41,11 +43,17 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class Ingestor:
-    """Everything needed to take files: the engine, settings and this process's name in the ledger."""
+    """Everything needed to take files: the engine, settings, import services and this process's name."""
 
     engine: AsyncEngine
     settings: Settings
     worker: str = f"{socket.gethostname()}:{os.getpid()}"
+    importers: tuple[Importer, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.importers:  # the built-in services plus one per declared kind
+            declared = importers_for(load_declarations(self.settings.kind_folders))
+            object.__setattr__(self, "importers", declared)
 
     async def ingest(self, path: Path) -> Outcome:
         """Take one settled file; raises TransientError when it must be retried later."""
@@ -87,11 +95,11 @@ class Ingestor:
         if facts.size_bytes == 0:
             return await self._quarantine(conn, path, facts, None, BadFileError(_EMPTY_REASON))
         try:
-            importer = detect_kind(path.name, await asyncio.to_thread(read_head, path))
+            importer = detect_kind(path.name, await asyncio.to_thread(read_head, path), self.importers)
         except BadFileError as exc:
             return await self._quarantine(conn, path, facts, None, exc)
         if importer is None:
-            return await self._quarantine(conn, path, facts, None, BadFileError(_unrecognised_reason()))
+            return await self._quarantine(conn, path, facts, None, BadFileError(_unrecognised_reason(self.importers)))
         file_id = await ledger.start_load(conn, facts, importer.kind, self.worker)
         try:
             result, seconds = await self._load(conn, importer, path, file_id, before)
@@ -101,19 +109,7 @@ class Ingestor:
             await ledger.record_interrupted(conn, file_id, _CHANGED_REASON)
             raise
         await _finish_uninterrupted(self._archive_loaded(conn, path, file_id))
-        rows_per_s = result.rows_loaded / seconds if seconds > 0 else 0.0
-        log_event(
-            logger,
-            "file_loaded",
-            file=path.name,
-            kind=importer.kind,
-            rows=result.rows_loaded,
-            rejected=result.rows_rejected,
-            seconds=seconds,
-            rows_per_s=round(rows_per_s),
-            encoding=result.encoding,
-            file_id=file_id,
-        )
+        _log_loaded(path, result.kind or importer.kind, result, seconds, file_id)
         return Outcome.LOADED
 
     async def _load(
@@ -129,7 +125,7 @@ class Ingestor:
         )
         transaction = await conn.begin()
         try:
-            result = await importer.load(conn, job)
+            result = await _with_drift(conn, await importer.load(conn, job), importer.kind, file_id)
             check_reject_ratio(result, self.settings.max_reject_ratio)
             if stat_file(path) != before:
                 raise FileChangedError(f"{path.name} changed while it was being loaded")
@@ -239,8 +235,33 @@ _SYMLINK_REASON = "symbolic links are refused: copy the file itself into the fol
 _CHANGED_REASON = "the file changed while it was being loaded; it will be loaded once it stops changing"
 
 
-def _unrecognised_reason() -> str:
-    kinds = ", ".join(known_kinds())
+def _log_loaded(path: Path, kind: str, result: LoadResult, seconds: float, file_id: int) -> None:
+    rows_per_s = result.rows_loaded / seconds if seconds > 0 else 0.0
+    fields: dict[str, object] = {
+        "file": path.name,
+        "kind": kind,
+        "rows": result.rows_loaded,
+        "rejected": result.rows_rejected,
+        "seconds": seconds,
+        "rows_per_s": round(rows_per_s),
+        "encoding": result.encoding,
+        "file_id": file_id,
+    }
+    logger.info("%s", Event("file_loaded", fields | result.notes))
+
+
+async def _with_drift(conn: AsyncConnection, result: LoadResult, kind: str, file_id: int) -> LoadResult:
+    """Add `drift` (columns added, missing, renamed since the kind's previous file) to a declared kind's result."""
+    if result.column_map is None:
+        return result
+    columns = result.column_map.get("columns", {})
+    previous = await ledger.previous_columns(conn, result.kind or kind, file_id)
+    drift = render_drift(column_drift(previous, columns if isinstance(columns, dict) else {}))
+    return replace(result, notes={**result.notes, "drift": drift})
+
+
+def _unrecognised_reason(importers: tuple[Importer, ...]) -> str:
+    kinds = ", ".join(known_kinds(importers))
     return f"no import service recognises this file (known kinds: {kinds}); check it is the right file and its header"
 
 

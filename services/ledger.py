@@ -110,9 +110,26 @@ async def finish_load(conn: AsyncConnection, file_id: int, result: LoadResult, s
             rows_rejected=result.rows_rejected,
             encoding=result.encoding,
             seconds=seconds,
+            column_map=result.column_map,
+            **({"kind": result.kind} if result.kind else {}),
             finished_at=func.clock_timestamp(),  # now() would be when the transaction began
         )
     )
+
+
+async def previous_columns(conn: AsyncConnection, kind: str, file_id: int) -> dict[str, str] | None:
+    """The column mapping of the kind's last loaded file before `file_id` (None for its first file)."""
+    query = (
+        select(FileLoad.column_map)
+        .where(
+            FileLoad.kind == kind, FileLoad.status == "loaded", FileLoad.id < file_id, FileLoad.column_map.is_not(None)
+        )
+        .order_by(FileLoad.id.desc())
+        .limit(1)
+    )
+    column_map = (await conn.execute(query)).scalar_one_or_none()
+    columns = column_map.get("columns") if isinstance(column_map, dict) else None
+    return columns if isinstance(columns, dict) else None
 
 
 async def record_failure(

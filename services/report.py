@@ -16,6 +16,7 @@ _STYLE: Final = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem auto; max-width: 860px; color: #222; }
 h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin-top: 2rem; }
 .empty, .note { color: #777; font-style: italic; }
+table { border-collapse: collapse; } th, td { border-bottom: 1px solid #ddd; padding: 2px 8px; text-align: left; }
 svg text { font: 12px system-ui, sans-serif; fill: #222; }
 rect.bar { fill: #3b7dd8; }
 """
@@ -69,10 +70,26 @@ def render_chart(bars: Sequence[tuple[str, float]]) -> str:
     return "".join(parts)
 
 
+def render_table(view: ViewResult) -> str:
+    """A view without numbers (a list of leads, say) as a table of its first MAX_BARS rows."""
+    head = "".join(f"<th>{html.escape(column)}</th>" for column in view.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>" for v in row) + "</tr>"
+        for row in view.rows[:MAX_BARS]
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
 def render_section(view: ViewResult) -> str:
-    """One view: a heading and its chart (or a note that it is empty)."""
+    """One view: a heading and its chart, or its table when it has no numbers, or a note that it is empty."""
     bars = chart_bars(view)
-    body = render_chart(bars[:MAX_BARS]) if bars else '<p class="empty">No data yet: load files and run --pipeline.</p>'
+    if not view.rows:
+        body = '<p class="empty">No data yet: load files and run --pipeline.</p>'
+    elif bars:
+        body = render_chart(bars[:MAX_BARS])
+    else:
+        body = render_table(view)
+        bars = [("", 0.0)] * len(view.rows)  # only for the "first N of M rows" note below
     if len(bars) > MAX_BARS:
         body += f'<p class="note">The first {MAX_BARS} of {len(bars)} rows; {html.escape(view.name)}.csv has all.</p>'
     return f'<section id="{html.escape(view.name)}"><h2>{html.escape(view.name)}</h2>{body}</section>'

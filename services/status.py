@@ -8,8 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from models import FileLoad
+from services.standardise import column_drift, render_drift
 
 STATUS_KEYS: Final = ("file_name", "sha256", "kind", "status", "rows_loaded", "rows_rejected", "seconds", "error")
+# Declared kinds also show how each file's columns drifted from the kind's previous file.
+DRIFT_KEY: Final = "drift"
 _TABLE_COLUMNS: Final = (
     ("file", "file_name"),
     ("kind", "kind"),
@@ -25,11 +28,31 @@ StatusRow = dict[str, object]
 
 
 async def fetch_status(engine: AsyncEngine) -> list[StatusRow]:
-    """Every ledger row, newest first, with the keys of STATUS_KEYS."""
+    """Every ledger row, newest first, with the keys of STATUS_KEYS and `drift`."""
     columns = [getattr(FileLoad, key) for key in STATUS_KEYS]
     async with engine.connect() as conn:
-        rows = (await conn.execute(select(*columns).order_by(FileLoad.id.desc()))).all()
-    return [dict(zip(STATUS_KEYS, row, strict=True)) for row in rows]
+        rows = (await conn.execute(select(*columns, FileLoad.column_map).order_by(FileLoad.id))).all()
+    maps = [row[-1] if isinstance(row[-1], dict) else None for row in rows]
+    drifts = with_drift([(row.kind, row.status, column_map) for row, column_map in zip(rows, maps, strict=True)])
+    status = [
+        dict(zip(STATUS_KEYS, row[:-1], strict=True)) | {DRIFT_KEY: drift}
+        for row, drift in zip(rows, drifts, strict=True)
+    ]
+    return status[::-1]
+
+
+def with_drift(rows: Sequence[tuple[str | None, str, dict[str, object] | None]]) -> list[str | None]:
+    """For rows in load order (kind, status, column map): each loaded file's drift from its kind's previous file."""
+    previous: dict[str, dict[str, str]] = {}
+    drifts: list[str | None] = []
+    for kind, status, column_map in rows:
+        columns = column_map.get("columns") if column_map else None
+        if kind is None or status != "loaded" or not isinstance(columns, dict):
+            drifts.append(None)
+            continue
+        drifts.append(render_drift(column_drift(previous.get(kind), columns)))
+        previous[kind] = columns
+    return drifts
 
 
 def render_json(rows: Sequence[StatusRow]) -> str:
@@ -49,8 +72,9 @@ def render_table(rows: Sequence[StatusRow]) -> str:
     """The rows as an aligned plain-text table (or a line saying the ledger is empty)."""
     if not rows:
         return "No files have been taken yet: drop one into the imports folder."
-    header = [title for title, _ in _TABLE_COLUMNS]
-    body = [[_cell(row[key]) for _, key in _TABLE_COLUMNS] for row in rows]
+    columns = [*_TABLE_COLUMNS, *([("drift", DRIFT_KEY)] if any(row.get(DRIFT_KEY) for row in rows) else [])]
+    header = [title for title, _ in columns]
+    body = [[_cell(row.get(key)) for _, key in columns] for row in rows]
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)) for line in [header, *body]]
     return "\n".join(line.rstrip() for line in lines)

@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 PIPELINE_LOCK_KEY: Final = 7_301_000_002
 # The kinds that have warehouse steps, in the order they are built.
-WAREHOUSE_KINDS: Final = ("job_titles", "nem12")
+WAREHOUSE_KINDS: Final = ("job_titles", "nem12", "leads")
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,8 @@ class LoadResult:
     # compares rejected records with records, not with rows.
     source_records: int | None = None
     notes: dict[str, object] = field(default_factory=dict)
+    kind: str | None = None  # the kind actually loaded, when the service decides it (a SQLite file's tables)
+    column_map: dict[str, object] | None = None  # declared kinds: which column fed which canonical one
 
 
 class Importer(Protocol):

@@ -253,10 +253,11 @@ async def test_a_bad_file_is_quarantined_with_a_reason_and_the_file_beside_it_st
 async def test_the_zip_reason_tells_what_to_do(engine: AsyncEngine, settings: Settings) -> None:
     path = _drop(settings, "titles.zip", _zip({"titles.csv": _TITLES_CSV}, zipfile.ZIP_DEFLATED))
 
-    await Ingestor(engine, settings).ingest(path)
+    ingestor = Ingestor(engine, settings)
+    await ingestor.ingest(path)
 
     assert error_report(settings.failed_dir, "titles.zip")["reason"] == (
-        f"no import service recognises this file (known kinds: {', '.join(known_kinds())}); "
+        f"no import service recognises this file (known kinds: {', '.join(known_kinds(ingestor.importers))}); "
         "check it is the right file and its header"
     )
     assert "job_titles" in known_kinds()

@@ -151,7 +151,7 @@ async def test_too_many_rejects_quarantine_the_whole_file_and_keep_nothing(
         (
             "garbage.csv",
             bytes(range(256)) * 4,
-            "no import service recognises this file (known kinds: job_titles, nem12)",
+            "no import service recognises this file (known kinds: job_titles, nem12, leads)",
         ),
         ("archive.zip", b"PK\x03\x04" + b"\x00" * 100, "no import service recognises this file"),
         ("header-only.csv", HEADER.encode(), "the file has a header but no data rows"),
@@ -280,7 +280,7 @@ async def test_a_file_that_changes_during_its_load_is_rolled_back_and_left_to_se
     engine: AsyncEngine, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = _drop(settings, "growing.csv", (HEADER + "a,1,b\n").encode())
-    monkeypatch.setattr("services.ingest.detect_kind", lambda name, head: _GrowingFileImporter())
+    monkeypatch.setattr("services.ingest.detect_kind", lambda *_: _GrowingFileImporter())
 
     with pytest.raises(FileChangedError):
         await Ingestor(engine, settings).ingest(path)

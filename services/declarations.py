@@ -1,0 +1,99 @@
+"""Declared kinds: file kinds described in a TOML file in `services/kinds/` (or `kinds_dir`) instead of code.
+
+A declaration names the kind, the formats it takes, its columns (canonical name, type, required,
+aliases), its key, and whether each file is a full snapshot. It is validated at start-up; a broken
+one stops the service with the file, the field and the reason.
+"""
+
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Final, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from core.errors import ConfigError
+from services.standardise import header_key
+
+SHIPPED_KINDS_DIR: Final = Path(__file__).resolve().parent / "kinds"
+BUILT_IN_KINDS: Final = frozenset({"job_titles", "nem12", "sqlite"})
+LINEAGE_COLUMNS: Final = frozenset({"file_id", "line_no", "source_table", "extra"})
+
+Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
+ColumnType = Literal["text", "integer", "date", "email", "phone", "us_state", "zip"]
+Format = Literal["csv", "json", "ndjson", "sqlite"]
+
+
+class ColumnDeclaration(BaseModel):
+    """One canonical column of a declared kind."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Identifier
+    type: ColumnType
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+class KindDeclaration(BaseModel):
+    """A declared kind, as validated from its TOML file."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Identifier
+    formats: tuple[Format, ...] = Field(min_length=1)
+    columns: tuple[ColumnDeclaration, ...] = Field(min_length=1)
+    key: tuple[str, ...] = ()
+    snapshot: bool = False
+    phone_region: str = Field(default="US", pattern=r"^[A-Z]{2}$")
+
+    @model_validator(mode="after")
+    def _check_names(self) -> Self:
+        if self.kind in BUILT_IN_KINDS:
+            raise ValueError(f"kind {self.kind!r} is built in; choose another name")
+        names = [column.name for column in self.columns]
+        for name in names:
+            if names.count(name) > 1 or name in LINEAGE_COLUMNS:
+                raise ValueError(f"column {name!r} is declared twice or is a reserved lineage column")
+        for name in self.key:
+            column = next((c for c in self.columns if c.name == name), None)
+            if column is None or not column.required:
+                raise ValueError(f"key column {name!r} must be a declared, required column")
+        self._check_aliases()
+        return self
+
+    def _check_aliases(self) -> None:
+        owners: dict[str, str] = {}
+        for column in self.columns:
+            for spelling in (column.name, *column.aliases):
+                owner = owners.setdefault(header_key(spelling), column.name)
+                if owner != column.name:
+                    raise ValueError(f"alias {spelling!r} of {column.name!r} also names column {owner!r}")
+
+    @property
+    def required(self) -> tuple[ColumnDeclaration, ...]:
+        """The columns every row must have."""
+        return tuple(column for column in self.columns if column.required)
+
+
+def parse_declaration(text: str, source: str) -> KindDeclaration:
+    """Validate one TOML declaration; ConfigError names the file, the field and the reason."""
+    try:
+        return KindDeclaration.model_validate(tomllib.loads(text))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from exc
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'declaration'}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"{source}: {problems}") from exc
+
+
+def load_declarations(folders: Sequence[Path]) -> tuple[KindDeclaration, ...]:
+    """Every `*.toml` declaration in the folders, in name order; ConfigError on the first bad one."""
+    declarations: dict[str, KindDeclaration] = {}
+    for folder in folders:
+        for path in sorted(folder.glob("*.toml")):
+            declaration = parse_declaration(path.read_text(encoding="utf-8"), str(path))
+            if declaration.kind in declarations:
+                raise ConfigError(f"{path}: kind {declaration.kind!r} is declared twice")
+            declarations[declaration.kind] = declaration
+    return tuple(declarations.values())

@@ -1,0 +1,155 @@
+"""Records from CSV, JSON and NDJSON files as (line number, field name -> value) pairs, streaming.
+
+JSON arrays are read with ijson, one object at a time, never whole. Nested objects are flattened
+with `_` (address.city -> address_city) before any name matching. A record's "line" is its line in
+a CSV or NDJSON file and its position (1, 2, …) in a JSON array.
+"""
+
+import codecs
+import io
+import json
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Final, Literal
+
+import ijson
+
+from core.errors import BadFileError
+from services.importers.base import Reject
+from services.importers.csv_lines import iter_csv_records
+from services.importers.encodings import UTF8, choose_fallback_encoding, scan_encoding
+from services.importers.sources import open_binary, open_text
+from services.standardise import flatten
+
+if TYPE_CHECKING:
+    from services.declarations import KindDeclaration
+
+SourceFormat = Literal["csv", "json", "ndjson", "sqlite"]
+SourceRecord = tuple[int, Mapping[str, object]]
+RequiredCheck = Callable[["KindDeclaration", list[str], str], None]
+
+SQLITE_MAGIC: Final = b"SQLite format 3\x00"
+_BLANK: Final = b"\xef\xbb\xbf \t\r\n"
+_SHOWN_CHARS: Final = 200
+
+
+def sniff_format(head: bytes) -> SourceFormat:
+    """The format from the first bytes: SQLite by its magic, JSON by `[`, NDJSON by `{`, else CSV."""
+    if head.startswith(SQLITE_MAGIC):
+        return "sqlite"
+    start = head.lstrip(_BLANK)[:1]
+    return "json" if start == b"[" else "ndjson" if start == b"{" else "csv"
+
+
+def source_fields(head: bytes, source_format: SourceFormat) -> list[str]:
+    """The field names of the first record, judged from the first bytes only (empty when unsure)."""
+    text = head.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
+    if source_format == "csv":
+        record = next((r for r in iter_csv_records(io.StringIO(text, newline="")) if r[2]), None)
+        return record[2] or [] if record else []
+    try:
+        first = next(_json_objects(io.BytesIO(head)), None) if source_format == "json" else _ndjson_first(text)
+    except (ValueError, ijson.common.IncompleteJSONError, ijson.common.JSONError):
+        return []
+    return list(flatten(first)) if isinstance(first, dict) else []
+
+
+def _ndjson_first(text: str) -> object:
+    line = next((line for line in text.splitlines() if line.strip()), "")
+    return json.loads(line)
+
+
+def _json_objects(stream: IO[bytes]) -> Iterator[object]:
+    return iter(ijson.items(stream, "item"))
+
+
+def iter_source_records(
+    path: Path, source_format: SourceFormat, declaration: "KindDeclaration", check_required: RequiredCheck
+) -> Iterator[SourceRecord | Reject]:
+    """The file's records; BadFileError when a required column is missing from the first record."""
+    if source_format == "csv":
+        yield from _csv_records(path, declaration, check_required)
+    elif source_format == "ndjson":
+        yield from _checked(_ndjson_records(path), declaration, check_required)
+    else:
+        yield from _checked(_json_records(path), declaration, check_required)
+
+
+def _checked(
+    records: Iterator[SourceRecord | Reject], declaration: "KindDeclaration", check_required: RequiredCheck
+) -> Iterator[SourceRecord | Reject]:
+    is_first = True
+    for record in records:
+        if is_first and not isinstance(record, Reject):
+            check_required(declaration, list(record[1]), "the first record")
+            is_first = False
+        yield record
+
+
+def _csv_records(
+    path: Path, declaration: "KindDeclaration", check_required: RequiredCheck
+) -> Iterator[SourceRecord | Reject]:
+    with open_text(path, detect_encoding(path)) as lines:
+        records = iter_csv_records(lines)
+        header = next((cells for _, _, cells, _, _ in records if cells and any(c.strip() for c in cells)), None)
+        if header is None:
+            raise BadFileError("the file has no header row (it is empty or blank)")
+        names = [name.strip() for name in header]
+        check_required(declaration, names, "the header")
+        for start, _, cells, text, error in records:
+            if cells is None:
+                yield Reject(start, text, error)
+                continue
+            fields: dict[str, object] = dict(zip(names, cells, strict=False))
+            fields.update({f"column {i + 1}": cell for i, cell in enumerate(cells) if i >= len(names)})
+            yield (start, fields)
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 when every byte decodes as UTF-8, else the fallback the bytes allow (or BadFileError)."""
+    if _is_utf8(path):
+        return UTF8
+    with open_binary(path) as stream:
+        return choose_fallback_encoding(scan_encoding(stream))
+
+
+def _is_utf8(path: Path) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open_binary(path) as stream:
+        try:
+            while chunk := stream.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _ndjson_records(path: Path) -> Iterator[SourceRecord | Reject]:
+    with open_text(path, detect_encoding(path)) as lines:
+        for line_no, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except ValueError as exc:
+                yield Reject(line_no, line.strip()[:_SHOWN_CHARS], f"not valid JSON: {exc}")
+                continue
+            if isinstance(value, dict):
+                yield (line_no, flatten(value))
+            else:
+                yield Reject(line_no, line.strip()[:_SHOWN_CHARS], "the line is not a JSON object")
+
+
+def _json_records(path: Path) -> Iterator[SourceRecord | Reject]:
+    with open_binary(path) as stream:
+        objects = _json_objects(stream)
+        position = 0
+        try:
+            for position, value in enumerate(objects, start=1):
+                if isinstance(value, dict):
+                    yield (position, flatten(value))
+                else:
+                    yield Reject(position, json.dumps(value, default=str)[:_SHOWN_CHARS], "the item is not an object")
+        except (ijson.common.IncompleteJSONError, ijson.common.JSONError) as exc:
+            raise BadFileError(f"the JSON is malformed after item {position}: {exc}", line=position + 1) from exc
