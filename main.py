@@ -107,15 +107,15 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     engine = create_engine(settings, url)
     try:
         await wait_for_db(engine, settings.db_connect_attempts)
-        if args.make_migration:
-            path = await asyncio.to_thread(make_migration, settings, url, args.make_migration)
-            log_event(logger, "migration_written", path=path, note="review it, then start the service")
-            return EXIT_OK
         is_service = not _is_command(args)
         if is_service and settings.dev:
             await drop_schemas(engine, settings)
         if settings.init_db:
             await migrate(settings, url)
+        if args.make_migration:
+            path = await asyncio.to_thread(make_migration, settings, url, args.make_migration)
+            log_event(logger, "migration_written", path=path, note="review it, then start the service")
+            return EXIT_OK
         await _check_declared_tables(engine, settings, [d.kind for d in declarations])
         return await _run_mode(args, settings, engine, url)
     finally:

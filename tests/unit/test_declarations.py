@@ -1,0 +1,68 @@
+"""Kind declarations: the shipped ones are valid, a broken one names its file, field and reason."""
+
+from pathlib import Path
+
+import pytest
+
+from core.errors import ConfigError
+from services.declarations import SHIPPED_KINDS_DIR, load_declarations, parse_declaration
+
+GOOD = """
+kind = "widgets"
+formats = ["csv"]
+key = ["sku"]
+
+[[columns]]
+name = "sku"
+type = "text"
+required = true
+aliases = ["item code"]
+
+[[columns]]
+name = "units"
+type = "integer"
+"""
+
+
+def test_the_shipped_leads_declaration_is_valid() -> None:
+    [leads] = load_declarations([SHIPPED_KINDS_DIR])
+
+    assert leads.kind == "leads" and leads.snapshot and leads.key == ("lead_id",)
+    assert [c.name for c in leads.required] == ["lead_id", "company"]
+    assert {"csv", "json", "ndjson", "sqlite"} == set(leads.formats)
+
+
+def test_a_good_declaration_parses() -> None:
+    declaration = parse_declaration(GOOD, "widgets.toml")
+
+    assert declaration.kind == "widgets" and declaration.phone_region == "US" and not declaration.snapshot
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('type = "integer"', 'type = "money"'), "columns.1.type: Input should be 'text', 'integer'"),
+        (('formats = ["csv"]', 'formats = ["xml"]'), "formats.0: Input should be 'csv'"),
+        (('kind = "widgets"', 'kind = "nem12"'), "kind 'nem12' is built in"),
+        (('kind = "widgets"', 'kind = "Widgets!"'), "kind: String should match pattern"),
+        (('key = ["sku"]', 'key = ["units"]'), "key column 'units' must be a declared, required column"),
+        (('aliases = ["item code"]', 'aliases = ["Units"]'), "alias 'units' of 'units' also names column 'sku'"),
+        (('name = "units"', 'name = "extra"'), "column 'extra' is declared twice or is a reserved lineage column"),
+        (('formats = ["csv"]', 'formats = ["csv"]\ncolour = "blue"'), "colour: Extra inputs are not permitted"),
+        (('kind = "widgets"', 'kind = "widgets'), "not valid TOML"),
+    ],
+)
+def test_a_broken_declaration_names_the_file_the_field_and_the_reason(change: tuple[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_declaration(GOOD.replace(*change, 1), "kinds/widgets.toml")
+
+    assert str(raised.value).startswith("kinds/widgets.toml: ")
+    assert message in str(raised.value)
+
+
+def test_a_kind_declared_twice_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "a.toml").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "b.toml").write_text(GOOD, encoding="utf-8")
+
+    with pytest.raises(ConfigError, match="kind 'widgets' is declared twice"):
+        load_declarations([tmp_path])
