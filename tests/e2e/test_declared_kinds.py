@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.leads_generator import generate_leads
-from bench.leads_writers import write_week
+from bench.leads_writers import Format, write_week
 from core.config import ASYNC_SCHEME, Settings, with_scheme
 from tests.conftest import _admin, _with_database
 from tests.e2e.conftest import Service, eventually, run_main
@@ -35,7 +35,8 @@ async def test_three_weekly_snapshots_give_the_expected_changes_and_new_leads(
     series = generate_leads(60, weeks=3, seed=9)
     outside = tmp_path / "outside"
     outside.mkdir()
-    for number, (week, file_format) in enumerate(zip(series.weeks, ["csv", "ndjson", "sqlite"], strict=True), 1):
+    formats: list[Format] = ["csv", "ndjson", "sqlite"]
+    for number, (week, file_format) in enumerate(zip(series.weeks, formats, strict=True), 1):
         written = write_week(outside, week, file_format)
         written.rename(settings.imports_dir / written.name)
         await eventually(lambda n=number: _loaded(engine, n), what=f"week {number}")  # type: ignore[misc]
@@ -86,10 +87,10 @@ def test_a_kind_declared_in_a_folder_of_its_own_loads_with_its_generated_revisio
     )
     env = {"DB_STRING_ASYNC": fresh_database, "KINDS_DIR": str(kinds)}
 
-    refused = run_main(settings, "--once", str(settings.imports_dir), **env)
-    made = run_main(settings, "--make-migration", "add kind widgets", **env)
-    loaded = run_main(settings, "--once", str(settings.imports_dir), **env)
-    status = run_main(settings, "--status", **env)
+    refused = run_main(settings, "--once", str(settings.imports_dir), timeout=120, **env)
+    made = run_main(settings, "--make-migration", "add kind widgets", timeout=120, **env)
+    loaded = run_main(settings, "--once", str(settings.imports_dir), timeout=120, **env)
+    status = run_main(settings, "--status", timeout=120, **env)
 
     assert refused.returncode == 2
     assert "declared kind(s) widgets have no staging table" in refused.stdout

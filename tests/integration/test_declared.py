@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.leads_generator import COLUMNS, LeadSeries, generate_leads, visible
-from bench.leads_writers import write_week
+from bench.leads_writers import Format, write_week
 from core.config import Settings
 from services.ingest import Ingestor, Outcome
 from services.warehouse import build_warehouse
@@ -119,7 +119,8 @@ async def test_a_changed_lead_keeps_its_history_as_versions(
     engine: AsyncEngine, settings: Settings, series: LeadSeries
 ) -> None:
     ingestor = Ingestor(engine, settings)
-    for week, file_format in zip(series.weeks, ["csv", "json", "sqlite"], strict=True):
+    formats: list[Format] = ["csv", "json", "sqlite"]
+    for week, file_format in zip(series.weeks, formats, strict=True):
         await ingestor.ingest(write_week(settings.imports_dir, week, file_format))
 
     totals = await build_warehouse(engine, settings)
