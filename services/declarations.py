@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Final, Literal, Self
 
+import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from core.errors import ConfigError
@@ -60,6 +61,8 @@ class KindDeclaration(BaseModel):
             if column is None or not column.required:
                 raise ValueError(f"key column {name!r} must be a declared, required column")
         self._check_aliases()
+        if self.phone_region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"phone_region {self.phone_region!r} is not a region phonenumbers knows")
         return self
 
     def _check_aliases(self) -> None:

@@ -22,7 +22,7 @@ from services.importers.base import LoadJob, LoadResult, Reject
 from services.importers.copying import CopyTarget, copy_rows, text_row
 from services.importers.records import SourceFormat, iter_source_records, sniff_format, source_fields
 from services.importers.sources import read_head
-from services.standardise import ColumnSpec, header_key, match_columns, standardise
+from services.standardise import ColumnSpec, match_columns, standardise
 
 MIN_MATCHED_COLUMNS: Final = 2
 MAX_SHOWN: Final = 120
@@ -50,10 +50,8 @@ class FieldMap:
     def column_for(self, name: str) -> str | None:
         """The canonical column a source field name stands for, if any (cached)."""
         if name not in self.canonical_of:
-            key = header_key(name)
-            self.canonical_of[name] = next(
-                (c.name for c in self.declaration.columns if key in _keys(c.name, c.aliases)), None
-            )
+            matched = match_columns([name], specs(self.declaration)).positions
+            self.canonical_of[name] = next(iter(matched), None)
             canonical = self.canonical_of[name]
             if canonical is not None and canonical not in self.present:
                 self.present[canonical] = name
@@ -63,10 +61,6 @@ class FieldMap:
         """The file's column mapping, for the ledger and for drift."""
         unknown = sorted(name for name, canonical in self.canonical_of.items() if canonical is None)
         return {"columns": dict(self.present), "unknown": unknown}
-
-
-def _keys(name: str, aliases: tuple[str, ...]) -> set[str]:
-    return {header_key(spelling) for spelling in (name, *aliases)}
 
 
 def specs(declaration: KindDeclaration) -> list[ColumnSpec]:

@@ -50,6 +50,7 @@ def test_a_good_declaration_parses() -> None:
         (('name = "units"', 'name = "extra"'), "column 'extra' is declared twice or is a reserved lineage column"),
         (('formats = ["csv"]', 'formats = ["csv"]\ncolour = "blue"'), "colour: Extra inputs are not permitted"),
         (('kind = "widgets"', 'kind = "widgets'), "not valid TOML"),
+        (('formats = ["csv"]', 'formats = ["csv"]\nphone_region = "XX"'), "phone_region 'XX' is not a region"),
     ],
 )
 def test_a_broken_declaration_names_the_file_the_field_and_the_reason(change: tuple[str, str], message: str) -> None:
