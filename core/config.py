@@ -41,7 +41,7 @@ class Settings(BaseSettings):
 
     # The watcher.
     settle_seconds: PositiveFloat = 1.0
-    tick_seconds: PositiveFloat = 0.2
+    tick_seconds: PositiveFloat = 0.1
     rescan_seconds: PositiveFloat = 5.0
     force_polling: bool = False
     shutdown_grace_seconds: PositiveFloat = 25.0
