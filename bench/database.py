@@ -21,6 +21,7 @@ LIMIT_SCHEMA: Final = "bench_limit"
 TEXT_TABLE: Final = "titles_text"
 TYPED_TABLE: Final = "titles_typed"
 STAGING_SHAPED_TABLE: Final = "titles_staging_shaped"
+NEM12_LIMIT_TABLE: Final = "nem12_staging_shaped"
 TEXT_COLUMNS: Final = 21
 EMPTIED_SCHEMAS: Final = ("staging", "datawarehouse", LIMIT_SCHEMA)
 SERVER_SETTINGS: Final = ("shared_buffers", "max_wal_size", "synchronous_commit", "fsync", "wal_level")
@@ -31,6 +32,8 @@ _LIMIT_DDL: Final = (
     f"CREATE TABLE {LIMIT_SCHEMA}.{TYPED_TABLE} (title text, pdl_count bigint, related text[])",
     f"CREATE TABLE {LIMIT_SCHEMA}.{STAGING_SHAPED_TABLE} (LIKE staging.job_titles INCLUDING ALL)",
 )
+# Only with --nem12, so that the job-title runs empty exactly the tables they always did.
+_NEM12_LIMIT_DDL: Final = f"CREATE TABLE {LIMIT_SCHEMA}.{NEM12_LIMIT_TABLE} (LIKE staging.nem12 INCLUDING ALL)"
 _TABLES_TO_EMPTY: Final = """
     SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
     WHERE schemaname = ANY($1::text[]) AND tablename <> 'alembic_version'
@@ -80,6 +83,16 @@ async def bench_database(server_url: str) -> AsyncIterator[str]:
 async def connect(url: str) -> Any:
     """A plain asyncpg connection (asyncpg is untyped: `Any` at the driver boundary)."""
     return await asyncpg.connect(with_scheme(url, SYNC_SCHEME))
+
+
+async def add_nem12_limit_table(conn: Any) -> None:
+    """The NEM12 limit's target: a table shaped like staging.nem12 (BRIN index included)."""
+    await conn.execute(_NEM12_LIMIT_DDL)
+
+
+async def staged_nem12_readings(conn: Any) -> int:
+    """How many readings staging.nem12 holds."""
+    return int(await conn.fetchval("SELECT count(*) FROM staging.nem12"))
 
 
 async def empty_tables(conn: Any) -> None:

@@ -1,6 +1,8 @@
-"""Ingest benchmark: our load against the COPY limit, memory, small-file latency, the warehouse build, scale.
+"""Ingest benchmark: our load against the COPY limit, memory, small-file latency, the warehouse build, scale;
+and, with --nem12, a NEM12 file against the COPY of its typed readings.
 
-    python bench/ingest.py --rows 1000000 [--runs 3] [--small-rows 5000] [--scale] [--readme]
+    python bench/ingest.py --rows 1000000 [--runs 3] [--small-rows 5000] [--scale] [--nem12] [--readme]
+    python bench/ingest.py --only-nem12 [--nem12-nmis 100] [--nem12-days 365] [--runs 3] [--readme]
 
 Creates a throw-away database `bench_<random>` on --database-url's server (and drops it at the end),
 writes the input files into a scratch folder, runs every scenario --runs times (interleaved, so
@@ -23,10 +25,12 @@ from collections import defaultdict  # noqa: E402
 from typing import Final  # noqa: E402
 
 from bench import database, report, scenarios  # noqa: E402
-from bench.inputs import write_inputs  # noqa: E402
+from bench.inputs import NEM12_INTERVAL_MINUTES, Inputs, Nem12Inputs, write_inputs, write_nem12_inputs  # noqa: E402
 
 DEFAULT_SERVER: Final = "postgresql://postgres@127.0.0.1:5432/postgres"
 SCALE_WATCHERS: Final = (1, 2, 3)
+TITLES_PARAMS: Final = frozenset({"rows", "small_rows", "scale", "scale_files", "scale_rows"})
+NEM12_PARAMS: Final = frozenset({"nem12", "nem12_nmis", "nem12_days", "only_nem12"})
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -42,58 +46,90 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--scale", action="store_true", help="also run 1, 2, 3 watchers on one folder (long)")
     parser.add_argument("--scale-files", type=int, default=20, help="files for --scale (default 20)")
     parser.add_argument("--scale-rows", type=int, default=100_000, help="rows per --scale file (default 100000)")
+    parser.add_argument("--nem12", action="store_true", help="also run the NEM12 case")
+    parser.add_argument("--nem12-nmis", type=int, default=100, help="NMIs of the NEM12 file (default 100)")
+    parser.add_argument("--nem12-days", type=int, default=365, help="days of 30-minute data per NMI (default 365)")
+    parser.add_argument("--only-nem12", action="store_true", help="only the NEM12 case (implies --nem12)")
     parser.add_argument(
         "--readme",
         type=Path,
         nargs="?",
         const=PROJECT_ROOT / "bench" / "README.md",
-        help="also paste the table into this README (default bench/README.md)",
+        help="also paste the table into this README (default bench/README.md; its NEM12 section with --only-nem12)",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.nem12 = args.nem12 or args.only_nem12
+    return args
 
 
 def _say(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-async def _run_all(bench: scenarios.Bench, args: argparse.Namespace) -> scenarios.Samples:
+async def _run_titles(bench: scenarios.Bench, args: argparse.Namespace, samples: scenarios.Samples, run: int) -> None:
+    _say(f"run {run}/{args.runs}: COPY limit")
+    await scenarios.measure_limits(bench, samples)
+    _say(f"run {run}/{args.runs}: --watch {args.rows} rows, --pipeline, incremental --pipeline")
+    await scenarios.measure_big_watch(bench, samples)
+    _say(f"run {run}/{args.runs}: --watch {bench.inputs.medium_rows} rows, {args.small_rows}-row latency")
+    await scenarios.measure_medium_and_small(bench, samples)
+    samples["rss_growth_ratio"].append(samples["watch_peak_rss_mb"][-1] / samples["medium_peak_rss_mb"][-1])
+    _say(f"run {run}/{args.runs}: --once {args.rows} rows")
+    await scenarios.measure_once(bench, samples)
+    if args.scale:
+        for watchers in SCALE_WATCHERS:
+            _say(f"run {run}/{args.runs}: scale, {watchers} watcher(s)")
+            await scenarios.measure_scale(bench, samples, watchers)
+
+
+async def _run_all(
+    harness: scenarios.Harness, titles: Inputs | None, nem12: Nem12Inputs | None, args: argparse.Namespace
+) -> scenarios.Samples:
     samples: scenarios.Samples = defaultdict(list)
+    bench = scenarios.Bench(**vars(harness), inputs=titles) if titles else None
     for run in range(1, args.runs + 1):
-        _say(f"run {run}/{args.runs}: COPY limit")
-        await scenarios.measure_limits(bench, samples)
-        _say(f"run {run}/{args.runs}: --watch {args.rows} rows, --pipeline, incremental --pipeline")
-        await scenarios.measure_big_watch(bench, samples)
-        _say(f"run {run}/{args.runs}: --watch {bench.inputs.medium_rows} rows, {args.small_rows}-row latency")
-        await scenarios.measure_medium_and_small(bench, samples)
-        samples["rss_growth_ratio"].append(samples["watch_peak_rss_mb"][-1] / samples["medium_peak_rss_mb"][-1])
-        _say(f"run {run}/{args.runs}: --once {args.rows} rows")
-        await scenarios.measure_once(bench, samples)
-        if args.scale:
-            for watchers in SCALE_WATCHERS:
-                _say(f"run {run}/{args.runs}: scale, {watchers} watcher(s)")
-                await scenarios.measure_scale(bench, samples, watchers)
+        if bench:
+            await _run_titles(bench, args, samples, run)
+        if nem12:
+            _say(f"run {run}/{args.runs}: NEM12 COPY limit and --watch, {nem12.readings} readings")
+            await scenarios.measure_nem12(harness, nem12, samples)
     return samples
 
 
-async def _benchmark(args: argparse.Namespace, scratch: Path) -> tuple[scenarios.Samples, dict[str, str]]:
-    _say(f"writing input files into {scratch}")
-    inputs = write_inputs(
-        scratch / "inputs",
+def _write_titles(folder: Path, args: argparse.Namespace) -> Inputs:
+    return write_inputs(
+        folder,
         rows=args.rows,
         small_rows=args.small_rows,
         small_files=scenarios.SMALL_SAMPLES_PER_RUN + 1,
         scale_files=args.scale_files if args.scale else 0,
         scale_rows=args.scale_rows,
     )
+
+
+async def _benchmark(args: argparse.Namespace, scratch: Path) -> tuple[scenarios.Samples, dict[str, str]]:
+    _say(f"writing input files into {scratch}")
+    titles = None if args.only_nem12 else _write_titles(scratch / "inputs", args)
+    nem12 = write_nem12_inputs(scratch / "nem12", nmis=args.nem12_nmis, days=args.nem12_days) if args.nem12 else None
     async with database.bench_database(args.database_url) as url:
         _say(f"bench database ready: {url.rsplit('/', 1)[-1]}")
         conn = await database.connect(url)
         try:
             server = await database.server_facts(conn)
-            bench = scenarios.Bench(url, conn, inputs, scratch / "services", args.settle_seconds, args.poll_seconds)
-            return await _run_all(bench, args), server
+            if nem12:
+                await database.add_nem12_limit_table(conn)
+            harness = scenarios.Harness(url, conn, scratch / "services", args.settle_seconds, args.poll_seconds)
+            return await _run_all(harness, titles, nem12, args), server
         finally:
             await conn.close()
+
+
+def _params(args: argparse.Namespace) -> dict[str, object]:
+    # The parameters of the scenarios that ran: a run without --nem12 reports exactly what it always did.
+    left_out = {"out", "database_url", "readme"}
+    left_out |= TITLES_PARAMS if args.only_nem12 else set()
+    left_out |= set() if args.nem12 else NEM12_PARAMS
+    return {key: value for key, value in vars(args).items() if key not in left_out}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,16 +144,20 @@ def main(argv: list[str] | None = None) -> int:
         "small_rows": f"{args.small_rows:,}",
         "scale_files": args.scale_files,
         "scale_rows": f"{args.scale_rows:,}",
+        "nem12_nmis": args.nem12_nmis,
+        "nem12_days": args.nem12_days,
+        "nem12_readings": f"{args.nem12_nmis * args.nem12_days * 24 * 60 // NEM12_INTERVAL_MINUTES:,}",
     }
     figures = report.summarise(samples, labels)
     machine = report.machine_facts(server) | report.source_facts(PROJECT_ROOT)
-    params = {key: value for key, value in vars(args).items() if key not in {"out", "database_url", "readme"}}
+    params = _params(args)
     json_path, md_path = report.write_results(args.out, stamp, figures, machine, params)
     text = report.markdown_report(figures, machine, params)
     print(text)
     _say(f"wrote {json_path} and {md_path}")
     if args.readme:
-        report.refresh_readme(args.readme, stamp, text)
+        section = report.NEM12_README_SECTION if args.only_nem12 else report.README_SECTION
+        report.refresh_readme(args.readme, stamp, text, section)
         _say(f"refreshed {args.readme}")
     return 0
 

@@ -1,4 +1,5 @@
-"""The benchmark's input files: job-title CSVs of several sizes and their already-typed twins for the COPY limit.
+"""The benchmark's input files: job-title CSVs of several sizes and their already-typed twins for the COPY limit,
+and (for the NEM12 case) a NEM12 file with its readings already typed in staging.nem12's column order.
 
 Every file is written once per benchmark invocation, into a scratch folder, before anything is timed.
 """
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Final
 
 from bench.generators import GeneratedRow, generate_rows, write_job_titles
+from bench.nem12_generator import write_nem12
 from services.importers.job_titles import pg_text_array
 
 BIG_SEED: Final = 0
@@ -18,6 +20,13 @@ SMALL_SEED_BASE: Final = 1000
 SCALE_SEED_BASE: Final = 2000
 TYPED_HEADER: Final = ("title", "pdl_count", "related")
 STAGING_SHAPED_HEADER: Final = ("file_id", "line_no", "title", "pdl_count", "related_titles", "extra")
+NEM12_SEED: Final = 0
+NEM12_INTERVAL_MINUTES: Final = 30
+MINUTES_PER_DAY: Final = 1440
+NEM12_HEADER: Final = (
+    "file_id", "line_no", "nmi", "nmi_suffix", "register_id", "uom", "interval_length",
+    "interval_start", "value", "quality_method", "reason_code",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -86,3 +95,58 @@ def write_inputs(
         scale=_series(folder, "scale", scale_files, scale_rows, SCALE_SEED_BASE),
         scale_rows=scale_rows,
     )
+
+
+@dataclass(frozen=True)
+class Nem12Inputs:
+    """The NEM12 file the watcher takes, and the same readings already typed for the COPY limit."""
+
+    file: Path
+    typed: Path
+    nmis: int
+    days: int
+    readings: int
+
+
+def _nem12_day(fields: list[str], line_no: int, block: tuple[str, ...], length: int) -> Iterator[tuple[object, ...]]:
+    count = MINUTES_PER_DAY // length
+    day = f"{fields[1][:4]}-{fields[1][4:6]}-{fields[1][6:8]}"
+    quality, reason = fields[2 + count], fields[3 + count]
+    for index, value in enumerate(fields[2 : 2 + count]):
+        minute = index * length
+        # file_id is constant; an empty reason is written unquoted, which CSV COPY reads as NULL
+        yield (1, line_no, *block, length, f"{day} {minute // 60:02d}:{minute % 60:02d}", value, quality, reason)
+
+
+def _nem12_typed_rows(path: Path) -> Iterator[tuple[object, ...]]:
+    # Only the generator's simple shape (200 and 300 records, no 400s) is read here: it is input
+    # preparation for the limit, done before anything is timed, not a second NEM12 parser.
+    block: tuple[str, ...] = ()
+    length = 0
+    with open(path, encoding="ascii") as lines:
+        for line_no, line in enumerate(lines, start=1):
+            fields = line.rstrip("\n").split(",")
+            if fields[0] == "200":  # nmi, suffix, register_id, uom, as staging.nem12 orders them
+                block, length = (fields[1], fields[4], fields[3], fields[7]), int(fields[8])
+            elif fields[0] == "300":
+                yield from _nem12_day(fields, line_no, block, length)
+
+
+def write_nem12_inputs(folder: Path, *, nmis: int, days: int) -> Nem12Inputs:
+    """Write the NEM12 file (one 30-minute kWh E1 stream per NMI) and its typed readings into `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    source = folder / "meters.nem12"
+    truth = write_nem12(
+        source, nmis, days, seed=NEM12_SEED, is_mixed=False, interval_length=NEM12_INTERVAL_MINUTES, with_400=False
+    )
+    typed = folder / "nem12_typed.csv"
+    with open(typed, "w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(NEM12_HEADER)
+        written = 0
+        for row in _nem12_typed_rows(source):
+            writer.writerow(row)
+            written += 1
+    if written != truth.readings:
+        raise RuntimeError(f"the typed NEM12 readings ({written}) differ from the file's ({truth.readings})")
+    return Nem12Inputs(file=source, typed=typed, nmis=nmis, days=days, readings=truth.readings)

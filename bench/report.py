@@ -1,4 +1,5 @@
-"""Turning samples into figures (median, min, max, ratio to the typed COPY limit, target met or not) and writing them.
+"""Turning samples into figures (median, min, max, ratio to the typed COPY limit of their kind, target met or not)
+and writing them.
 
 Pure except for `machine_facts` (reads /proc), `source_facts` (asks git) and the writers at the bottom.
 """
@@ -14,10 +15,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Final
 
-README_BEGIN: Final = "<!-- latest-results:begin -->"
-README_END: Final = "<!-- latest-results:end -->"
+README_SECTION: Final = "latest-results"
+NEM12_README_SECTION: Final = "nem12-results"
 TYPED_LIMIT_KEY: Final = "limit_typed_s"
+NEM12_LIMIT_KEY: Final = "nem12_limit_s"
 LOAD_RATIO_TARGET: Final = 1.15
+NEM12_LOAD_RATIO_TARGET: Final = 1.5
 RSS_TARGET_MB: Final = 150.0
 RSS_GROWTH_TARGET: Final = 1.10
 SMALL_LATENCY_TARGET_SECONDS: Final = 0.3
@@ -27,12 +30,14 @@ INCREMENTAL_TARGET_SECONDS: Final = 2.0
 
 @dataclass(frozen=True)
 class Spec:
-    """How one figure is shown: label (with `{rows}`-style fields), unit, and whether a ratio to COPY makes sense."""
+    """How one figure is shown: label (with `{rows}`-style fields), unit, and whether a ratio to COPY makes sense
+    (to the typed COPY limit of the same kind: `ratio_to`)."""
 
     key: str
     label: str
     unit: str
     has_ratio: bool = False
+    ratio_to: str = TYPED_LIMIT_KEY
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,33 @@ SPECS: Final = (
             ("rows_per_s", "rows per second", "rows/s"),
         )
     ),
+    Spec(
+        "nem12_limit_s",
+        "NEM12 limit: COPY of the {nem12_readings} typed readings into a table LIKE staging.nem12",
+        "s",
+        True,
+        NEM12_LIMIT_KEY,
+    ),
+    Spec("nem12_limit_readings_per_s", "NEM12 limit: readings per second", "readings/s"),
+    Spec(
+        "nem12_watch_e2e_s",
+        "NEM12 ours, --watch, {nem12_nmis} NMIs x {nem12_days} days of 30-min data: rename -> commit, minus settle",
+        "s",
+        True,
+        NEM12_LIMIT_KEY,
+    ),
+    Spec(
+        "nem12_watch_service_s",
+        "NEM12 ours, --watch: the service's own seconds= (hash, parse, COPY)",
+        "s",
+        True,
+        NEM12_LIMIT_KEY,
+    ),
+    Spec("nem12_watch_readings_per_s", "NEM12 ours, --watch: readings per second (rename -> commit)", "readings/s"),
+    Spec("nem12_peak_rss_mb", "NEM12 peak RSS of the watcher's process tree", "MB"),
+    Spec("nem12_idle_rss_mb", "NEM12 RSS of the idle watcher just before the drop", "MB"),
 )
+PEAK_RSS_KEYS: Final = frozenset({"watch_peak_rss_mb", "nem12_peak_rss_mb"})  # judged on the worst run
 
 Verdict = tuple[str, bool]
 
@@ -88,6 +119,11 @@ Verdict = tuple[str, bool]
 def _judge_load(medians: Mapping[str, float]) -> Verdict:
     limit = LOAD_RATIO_TARGET * medians[TYPED_LIMIT_KEY]
     return f"<= {LOAD_RATIO_TARGET}x typed COPY ({limit:.2f} s)", medians["watch_e2e_s"] <= limit
+
+
+def _judge_nem12_load(medians: Mapping[str, float]) -> Verdict:
+    limit = NEM12_LOAD_RATIO_TARGET * medians[NEM12_LIMIT_KEY]
+    return f"<= {NEM12_LOAD_RATIO_TARGET}x NEM12 typed COPY ({limit:.2f} s)", medians["nem12_watch_e2e_s"] <= limit
 
 
 def _judge_pipeline(medians: Mapping[str, float]) -> Verdict:
@@ -110,6 +146,7 @@ def _judge_incremental(medians: Mapping[str, float]) -> Verdict:
 # Targets from the issue, judged on medians (peak RSS on the worst run), with the figures each one needs.
 TARGETS: Final[dict[str, tuple[tuple[str, ...], Callable[[Mapping[str, float]], Verdict]]]] = {
     "watch_e2e_s": ((TYPED_LIMIT_KEY,), _judge_load),
+    "nem12_watch_e2e_s": ((NEM12_LIMIT_KEY,), _judge_nem12_load),
     "pipeline_full_s": (("watch_e2e_s",), _judge_pipeline),
     "rss_growth_ratio": ((), _judge_growth),
     "small_latency_s": ((), _judge_small),
@@ -118,7 +155,7 @@ TARGETS: Final[dict[str, tuple[tuple[str, ...], Callable[[Mapping[str, float]], 
 
 
 def _verdict_for(key: str, values: Sequence[float], medians: Mapping[str, float]) -> Verdict | None:
-    if key == "watch_peak_rss_mb":
+    if key in PEAK_RSS_KEYS:
         return f"< {RSS_TARGET_MB:g} MB (worst run)", max(values) < RSS_TARGET_MB
     if key not in TARGETS:
         return None
@@ -129,13 +166,13 @@ def _verdict_for(key: str, values: Sequence[float], medians: Mapping[str, float]
 def summarise(samples: Mapping[str, Sequence[float]], labels: Mapping[str, object]) -> list[Figure]:
     """The figures that have samples, in table order, with ratios and targets."""
     medians = {key: statistics.median(values) for key, values in samples.items() if values}
-    typed = medians.get(TYPED_LIMIT_KEY)
     figures = []
     for spec in SPECS:
         values = samples.get(spec.key)
         if not values:
             continue
         judged = _verdict_for(spec.key, values, medians)
+        typed = medians.get(spec.ratio_to)
         figures.append(
             Figure(
                 key=spec.key,
@@ -155,7 +192,7 @@ def summarise(samples: Mapping[str, Sequence[float]], labels: Mapping[str, objec
 
 def format_value(value: float, unit: str) -> str:
     """A figure's value for the table, with a sensible number of digits for its unit."""
-    if unit == "rows/s":
+    if unit in ("rows/s", "readings/s"):
         return f"{value:,.0f}"
     if unit == "MB":
         return f"{value:.0f}"
@@ -251,12 +288,13 @@ def write_results(
     return json_path, md_path
 
 
-def refresh_readme(readme: Path, stamp: str, report: str) -> None:
-    """Replace the text between the latest-results markers of `readme` with `report`."""
+def refresh_readme(readme: Path, stamp: str, report: str, section_name: str = README_SECTION) -> None:
+    """Replace the text between the `<!-- SECTION_NAME:begin/end -->` markers of `readme` with `report`."""
+    marker_begin, marker_end = f"<!-- {section_name}:begin -->", f"<!-- {section_name}:end -->"
     text = readme.read_text(encoding="utf-8")
-    head, begin, rest = text.partition(README_BEGIN)
-    _, end, tail = rest.partition(README_END)
+    head, begin, rest = text.partition(marker_begin)
+    _, end, tail = rest.partition(marker_end)
     if not begin or not end:
-        raise ValueError(f"{readme} has no {README_BEGIN} … {README_END} section")
-    section = f"{README_BEGIN}\nLatest run: {stamp}\n\n{report}{README_END}"
+        raise ValueError(f"{readme} has no {marker_begin} … {marker_end} section")
+    section = f"{marker_begin}\nLatest run: {stamp}\n\n{report}{marker_end}"
     readme.write_text(head + section + tail, encoding="utf-8")

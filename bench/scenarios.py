@@ -12,14 +12,16 @@ from typing import Any, Final
 
 from bench import service
 from bench.database import (
+    NEM12_LIMIT_TABLE,
     STAGING_SHAPED_TABLE,
     TEXT_TABLE,
     TYPED_TABLE,
     copy_limit,
     empty_tables,
+    staged_nem12_readings,
     wait_until_loaded,
 )
-from bench.inputs import Inputs
+from bench.inputs import Inputs, Nem12Inputs
 from bench.service import Folders, RssSampler
 
 Samples = defaultdict[str, list[float]]
@@ -29,12 +31,11 @@ SMALL_SAMPLES_PER_RUN: Final = 3  # small-file latency is short and noisy: more 
 
 
 @dataclass(frozen=True)
-class Bench:
-    """What every scenario needs: the bench database, a connection to it, the inputs and the knobs."""
+class Harness:
+    """What every scenario needs: the bench database, a connection to it, scratch space and the knobs."""
 
     url: str
     conn: Any  # asyncpg connection: emptying tables, the COPY limit and polling the ledger
-    inputs: Inputs
     scratch: Path
     settle_seconds: float
     poll_seconds: float
@@ -46,6 +47,13 @@ class Bench:
     def env(self, folders: Folders) -> dict[str, str]:
         """The service environment for `folders`."""
         return service.service_env(self.url, folders, self.settle_seconds)
+
+
+@dataclass(frozen=True)
+class Bench(Harness):
+    """The harness with the job-title inputs."""
+
+    inputs: Inputs
 
 
 @dataclass(frozen=True)
@@ -70,7 +78,7 @@ async def measure_limits(bench: Bench, samples: Samples) -> None:
         samples[key].append(await copy_limit(bench.conn, table, path))
 
 
-async def load_one(bench: Bench, process: asyncio.subprocess.Process, folders: Folders, source: Path) -> LoadSample:
+async def load_one(bench: Harness, process: asyncio.subprocess.Process, folders: Folders, source: Path) -> LoadSample:
     """Drop `source` into a running watcher's folder (copy under a hidden name, rename) and wait for its commit."""
     name = source.name
     hidden = service.stage(source, folders, name)
@@ -90,7 +98,7 @@ async def load_one(bench: Bench, process: asyncio.subprocess.Process, folders: F
     )
 
 
-async def run_pipeline(bench: Bench) -> tuple[float, float]:
+async def run_pipeline(bench: Harness) -> tuple[float, float]:
     """`main.py --pipeline`: its wall time and the `seconds=` of its pipeline_done line."""
     folders = bench.folders("pipeline")
     started = time.monotonic()
@@ -185,3 +193,26 @@ async def measure_scale(bench: Bench, samples: Samples, watchers: int) -> None:
     samples[f"scale_{watchers}_s"].append(seconds)
     samples[f"scale_{watchers}_files_per_s"].append(len(names) / seconds)
     samples[f"scale_{watchers}_rows_per_s"].append(len(names) * bench.inputs.scale_rows / seconds)
+
+
+async def measure_nem12(harness: Harness, inputs: Nem12Inputs, samples: Samples) -> None:
+    """NEM12: COPY of the typed readings (its limit), then the NEM12 file through a fresh watcher."""
+    await empty_tables(harness.conn)
+    limit_seconds = await copy_limit(harness.conn, NEM12_LIMIT_TABLE, inputs.typed)
+    await empty_tables(harness.conn)
+    folders = harness.folders("watch-nem12")
+    process = await service.start_watcher(harness.env(folders), folders)
+    try:
+        load = await load_one(harness, process, folders, inputs.file)
+    finally:
+        await service.stop(process)
+    staged = await staged_nem12_readings(harness.conn)
+    if staged != inputs.readings:
+        raise RuntimeError(f"the service staged {staged} NEM12 readings, the file has {inputs.readings}")
+    samples["nem12_limit_s"].append(limit_seconds)
+    samples["nem12_limit_readings_per_s"].append(inputs.readings / limit_seconds)
+    samples["nem12_watch_e2e_s"].append(load.e2e_seconds)
+    samples["nem12_watch_service_s"].append(load.service_seconds)
+    samples["nem12_watch_readings_per_s"].append(inputs.readings / load.e2e_seconds)
+    samples["nem12_peak_rss_mb"].append(load.peak_rss_mb)
+    samples["nem12_idle_rss_mb"].append(load.idle_rss_mb)
