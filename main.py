@@ -87,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         backups=settings.log_file_backups,
         stream=sys.stderr if is_quiet else sys.stdout,
     )
+    # Until the watcher installs its own handlers, a stop request simply ends the process cleanly.
+    signal.signal(signal.SIGTERM, _stop_during_start_up)
     try:
         return asyncio.run(_run(args, settings))
     except TransientError as exc:
@@ -154,6 +156,10 @@ async def _run_mode(args: argparse.Namespace, settings: Settings, engine: AsyncE
         await export_meter_readings(engine, settings, args.export_sql, is_interval=args.interval)
         return EXIT_OK
     return await _serve(settings, engine, url, is_once=args.once is not None)
+
+
+def _stop_during_start_up(signum: int, frame: object) -> None:
+    raise SystemExit(EXIT_OK)
 
 
 def _is_command(args: argparse.Namespace) -> bool:

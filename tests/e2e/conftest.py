@@ -86,6 +86,8 @@ def start_service(
 ) -> Service:
     """Start `main.py --watch` (behind `prefix`, e.g. setpriv) and wait for its start-up line."""
     output = settings.logs_dir.parent / f"service-{time.monotonic_ns()}.out"
+    log_file = settings.logs_dir / log_name
+    earlier_startups = log_file.read_text(encoding="utf-8").count("event=startup") if log_file.exists() else 0
     with open(output, "wb") as sink:
         process = subprocess.Popen(
             [*prefix, sys.executable, str(MAIN), "--watch", str(settings.imports_dir), *args],
@@ -94,9 +96,9 @@ def start_service(
             stdout=sink,
             stderr=subprocess.STDOUT,
         )
-    service = Service(process, settings.logs_dir / log_name, output)
+    service = Service(process, log_file, output)
     deadline = time.monotonic() + 60
-    while wait and "event=startup" not in service.log():
+    while wait and service.log().count("event=startup") <= earlier_startups:  # this process's own start-up
         if process.poll() is not None or time.monotonic() > deadline:
             raise AssertionError(f"service did not start:\n{output.read_text(errors='replace')}")
         time.sleep(0.05)
