@@ -11,6 +11,7 @@ import secrets
 import socket
 import tempfile
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import asyncpg
@@ -76,7 +77,8 @@ def _with_database(url: str, database: str) -> str:
     return f"{base}/{database}" + (f"?{tail}" if tail else "")
 
 
-async def _admin(server: str, statement: str) -> None:
+async def admin_execute(server: str, statement: str) -> None:
+    """Run one statement on the server's maintenance database (creating databases and roles)."""
     conn = await asyncpg.connect(server)
     try:
         await conn.execute(statement)
@@ -84,17 +86,31 @@ async def _admin(server: str, statement: str) -> None:
         await conn.close()
 
 
+@contextmanager
+def throwaway_database(server_url: str) -> Iterator[str]:
+    """A new empty database `test_<random>` on the server (plain postgresql:// URL); dropped afterwards."""
+    name = f"test_{secrets.token_hex(6)}"
+    asyncio.run(admin_execute(server_url, f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'"))
+    try:
+        yield _with_database(server_url, name)
+    finally:
+        asyncio.run(admin_execute(server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
 @pytest.fixture(scope="session")
 def database_url(server_url: str) -> Iterator[str]:
     """A fresh database migrated to head (asyncpg URL); dropped after the run."""
-    name = f"test_{secrets.token_hex(6)}"
-    asyncio.run(_admin(server_url, f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'"))
-    url = with_scheme(_with_database(server_url, name), ASYNC_SCHEME)
-    try:
+    with throwaway_database(server_url) as plain:
+        url = with_scheme(plain, ASYNC_SCHEME)
         command.upgrade(alembic_config(Settings(_env_file=None, db_string_async=url), url), "head")
         yield url
-    finally:
-        asyncio.run(_admin(server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture
+def empty_database(server_url: str) -> Iterator[str]:
+    """For one test: a database of its own, not migrated (asyncpg URL)."""
+    with throwaway_database(server_url) as plain:
+        yield with_scheme(plain, ASYNC_SCHEME)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -18,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.generators import GeneratedRow, generate_rows, write_job_titles
 from core.config import Settings
 from core.logfmt import logfmt_value
+from tests.conftest import admin_execute
 from tests.e2e.conftest import Service, eventually, run_main
 from tests.helpers import error_report, ledger, staged_rows
 
@@ -125,26 +125,18 @@ class SecretRole:
     url: str
 
 
-async def _admin(server_url: str, statement: str) -> None:
-    conn = await asyncpg.connect(server_url)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
 @pytest.fixture
 async def secret_role(server_url: str, database_url: str) -> AsyncIterator[SecretRole]:
     """A superuser role with a password on the test server; dropped afterwards."""
     name = f"secret_{secrets.token_hex(4)}"
     password = f"s3cret-{secrets.token_hex(8)}"
-    await _admin(server_url, f"CREATE ROLE {name} LOGIN PASSWORD '{password}' SUPERUSER")
+    await admin_execute(server_url, f"CREATE ROLE {name} LOGIN PASSWORD '{password}' SUPERUSER")
     try:
         url = make_url(database_url).set(username=name, password=password).render_as_string(hide_password=False)
         assert password in url
         yield SecretRole(name, password, url)
     finally:
-        await _admin(server_url, f"DROP ROLE IF EXISTS {name}")
+        await admin_execute(server_url, f"DROP ROLE IF EXISTS {name}")
 
 
 async def test_the_database_password_never_appears_in_logs_status_output_or_error_files(

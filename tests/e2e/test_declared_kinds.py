@@ -1,19 +1,14 @@
 """Declared kinds end to end: three weeks of leads in three formats, and a kind declared in a test folder."""
 
-import asyncio
 import csv
-import secrets
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.leads_generator import generate_leads
 from bench.leads_writers import Format, write_week
-from core.config import ASYNC_SCHEME, Settings, with_scheme
-from tests.conftest import _admin, _with_database
+from core.config import Settings
 from tests.e2e.conftest import Service, eventually, run_main
 from tests.helpers import ledger
 
@@ -65,18 +60,8 @@ async def test_three_weekly_snapshots_give_the_expected_changes_and_new_leads(
     assert "drift=" in service.log() and "missing=[capacity]" in service.log()
 
 
-@pytest.fixture
-def fresh_database(server_url: str) -> Iterator[str]:
-    name = f"test_{secrets.token_hex(6)}"
-    asyncio.run(_admin(server_url, f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'"))
-    try:
-        yield with_scheme(_with_database(server_url, name), ASYNC_SCHEME)
-    finally:
-        asyncio.run(_admin(server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-
-
 def test_a_kind_declared_in_a_folder_of_its_own_loads_with_its_generated_revision_and_no_code(
-    settings: Settings, fresh_database: str, tmp_path: Path
+    settings: Settings, empty_database: str, tmp_path: Path
 ) -> None:
     kinds = tmp_path / "kinds"
     kinds.mkdir()
@@ -85,7 +70,7 @@ def test_a_kind_declared_in_a_folder_of_its_own_loads_with_its_generated_revisio
     (settings.imports_dir / "stock.csv").write_text(
         'Item Code,QTY,Ship Date,colour\nW-1," 1,200 ",2026-03-01,red\nW-2,7,03/02/2026,\n', encoding="utf-8"
     )
-    env = {"DB_STRING_ASYNC": fresh_database, "KINDS_DIR": str(kinds)}
+    env = {"DB_STRING_ASYNC": empty_database, "KINDS_DIR": str(kinds)}
 
     refused = run_main(settings, "--once", str(settings.imports_dir), timeout=120, **env)
     made = run_main(settings, "--make-migration", "add kind widgets", timeout=120, **env)

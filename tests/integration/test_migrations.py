@@ -1,19 +1,13 @@
 """Migrations: the models and the revisions agree, and the schema names really are settings."""
 
-import asyncio
-import secrets
-from collections.abc import Iterator
-
-import pytest
 from alembic import command
 
 from bench.generators import generate_rows, write_job_titles
-from core.config import ASYNC_SCHEME, Settings, with_scheme
+from core.config import Settings
 from core.db import alembic_config, create_engine, migrate
 from services.analysis import run_analysis
 from services.ingest import Ingestor, Outcome
 from services.warehouse import build_warehouse
-from tests.conftest import _admin, _with_database
 from tests.helpers import fetch_all
 
 
@@ -23,22 +17,12 @@ def test_the_models_and_the_migrations_agree(database_url: str) -> None:
     command.check(alembic_config(settings, database_url))  # raises when autogenerate would find changes
 
 
-@pytest.fixture
-def other_database(server_url: str) -> Iterator[str]:
-    name = f"test_{secrets.token_hex(6)}"
-    asyncio.run(_admin(server_url, f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'"))
-    try:
-        yield with_scheme(_with_database(server_url, name), ASYNC_SCHEME)
-    finally:
-        asyncio.run(_admin(server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-
-
-async def test_custom_schema_names_are_used_everywhere(other_database: str, settings: Settings) -> None:
+async def test_custom_schema_names_are_used_everywhere(empty_database: str, settings: Settings) -> None:
     custom = settings.model_copy(
-        update={"db_string_async": other_database, "staging_schema": "Stage One", "dw_schema": "dw"}
+        update={"db_string_async": empty_database, "staging_schema": "Stage One", "dw_schema": "dw"}
     )
-    await migrate(custom, other_database)
-    engine = create_engine(custom, other_database)
+    await migrate(custom, empty_database)
+    engine = create_engine(custom, empty_database)
     try:
         custom.imports_dir.mkdir(parents=True, exist_ok=True)
         write_job_titles(custom.imports_dir / "a.csv", generate_rows(30))
@@ -49,7 +33,7 @@ async def test_custom_schema_names_are_used_everywhere(other_database: str, sett
     finally:
         await engine.dispose()
 
-    probe = create_engine(settings, other_database)
+    probe = create_engine(settings, empty_database)
     try:
         schemas = await fetch_all(probe, "SELECT schema_name FROM information_schema.schemata ORDER BY 1")
         staged = await fetch_all(probe, 'SELECT count(*) AS n FROM "Stage One".job_titles')

@@ -1,7 +1,5 @@
 """NEM12 against a real Postgres: staging, the meter warehouse, resends, and the meter_readings SQL."""
 
-import asyncio
-import secrets
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -16,7 +14,7 @@ from core.config import Settings
 from services.ingest import Ingestor, Outcome
 from services.meter_export import export_meter_readings
 from services.warehouse import build_warehouse
-from tests.conftest import _admin, _with_database
+from tests.conftest import throwaway_database
 from tests.helpers import error_report, fetch_all, ledger
 
 METER_READINGS_DDL = (
@@ -140,14 +138,9 @@ async def test_bad_records_are_rejected_with_their_line(engine: AsyncEngine, set
 
 @pytest.fixture
 def meter_database(server_url: str) -> Iterator[str]:
-    name = f"test_{secrets.token_hex(6)}"
-    asyncio.run(_admin(server_url, f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'"))
-    try:
-        url = _with_database(server_url, name)
+    with throwaway_database(server_url) as url:
         subprocess.run(["psql", url, "-q", "-v", "ON_ERROR_STOP=1", "-c", METER_READINGS_DDL], check=True)
         yield url
-    finally:
-        asyncio.run(_admin(server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
 def _psql(url: str, *args: str) -> str:
