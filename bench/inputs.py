@@ -12,6 +12,7 @@ from typing import Final
 
 from bench.generators import GeneratedRow, generate_rows, write_job_titles
 from bench.nem12_generator import write_nem12
+from services.importers import job_titles, nem12
 from services.importers.job_titles import pg_text_array
 
 BIG_SEED: Final = 0
@@ -19,14 +20,11 @@ MEDIUM_SEED: Final = 1
 SMALL_SEED_BASE: Final = 1000
 SCALE_SEED_BASE: Final = 2000
 TYPED_HEADER: Final = ("title", "pdl_count", "related")
-STAGING_SHAPED_HEADER: Final = ("file_id", "line_no", "title", "pdl_count", "related_titles", "extra")
+STAGING_SHAPED_HEADER: Final = job_titles.COPY_COLUMNS
 NEM12_SEED: Final = 0
 NEM12_INTERVAL_MINUTES: Final = 30
 MINUTES_PER_DAY: Final = 1440
-NEM12_HEADER: Final = (
-    "file_id", "line_no", "nmi", "nmi_suffix", "register_id", "uom", "interval_length",
-    "interval_start", "value", "quality_method", "reason_code",
-)  # fmt: skip
+NEM12_HEADER: Final = nem12.COPY_COLUMNS
 
 
 @dataclass(frozen=True)

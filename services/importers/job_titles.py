@@ -33,7 +33,7 @@ MAX_SHOWN_CHARS: Final = 200
 
 _HEADER_SEPARATORS: Final = re.compile(r"[\s_\-.]+")
 _RELATED_HEADER: Final = re.compile(r"top related titles?(?: \d+)?")
-_COLUMNS: Final = ("file_id", "line_no", "title", "pdl_count", "related_titles", "extra")
+COPY_COLUMNS: Final = ("file_id", "line_no", "title", "pdl_count", "related_titles", "extra")
 
 
 class TitleRecord(NamedTuple):
@@ -56,6 +56,12 @@ class TitleLayout:
     related_start: int | None  # set when the related columns are the header's tail (the usual shape)
     related_indexes: tuple[int, ...]
     extra_columns: tuple[tuple[int, str], ...]
+
+    @property
+    def is_usual(self) -> bool:
+        """Title, count, then only related titles: the layout the fast COPY path handles."""
+        is_plain_order = (self.title_index, self.count_index, self.related_start) == (0, 1, 2)
+        return is_plain_order and not self.extra_columns
 
 
 def header_key(name: str) -> str:
@@ -179,11 +185,16 @@ def _typed(record: CsvRecord, layout: TitleLayout) -> TitleRecord | Reject:
     return Reject(start, text, typed.reason) if isinstance(typed, Reject) else typed  # keep the row as written
 
 
-def iter_title_records(lines: Iterable[str]) -> Iterator[TitleRecord | Reject]:
-    """Parse a job-title file's lines (header first) into typed records and rejects, streaming."""
+def _after_header(lines: Iterable[str]) -> tuple[TitleLayout, int, Iterator[CsvRecord]]:
+    """The layout read from the header, the header's line, and the records after it."""
     records = iter_csv_records(lines)
     header, header_line = _read_header(records)
-    layout = parse_header(header)
+    return parse_header(header), header_line, records
+
+
+def iter_title_records(lines: Iterable[str]) -> Iterator[TitleRecord | Reject]:
+    """Parse a job-title file's lines (header first) into typed records and rejects, streaming."""
+    layout, header_line, records = _after_header(lines)
     data_rows = 0
     for record in records:
         data_rows += 1
@@ -199,11 +210,8 @@ def iter_copy_lines(lines: Iterable[str], file_id: int) -> Iterator[str | Reject
     handful of string operations); every other row is typed and encoded the general way. A test
     checks both paths give the same lines.
     """
-    records = iter_csv_records(lines)
-    header, header_line = _read_header(records)
-    layout = parse_header(header)
-    is_usual_layout = (layout.title_index, layout.count_index, layout.related_start) == (0, 1, 2)
-    is_usual_layout = is_usual_layout and not layout.extra_columns
+    layout, header_line, records = _after_header(lines)
+    is_usual_layout = layout.is_usual
     prefix = f"{file_id}\t"
     data_rows = 0
     for record in records:
@@ -294,7 +302,7 @@ class JobTitlesImporter:
             return await self._load_as(conn, job, choose_fallback_encoding(scan))
 
     async def _load_as(self, conn: AsyncConnection, job: LoadJob, encoding: str) -> LoadResult:
-        target = CopyTarget(job.staging_schema, KIND, _COLUMNS)
+        target = CopyTarget(job.staging_schema, KIND, COPY_COLUMNS)
 
         def rows() -> Iterator[str | Reject]:
             with open_text(job.path, encoding) as lines:

@@ -28,7 +28,7 @@ TRAILING_300_FIELDS: Final = 5  # QualityMethod, ReasonCode, ReasonDescription, 
 _VALUE: Final = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _DATE: Final = re.compile(r"[0-9]{8}")
 _NMI: Final = re.compile(r"[A-Z0-9]{10}")
-_COLUMNS: Final = (
+COPY_COLUMNS: Final = (
     "file_id", "line_no", "nmi", "nmi_suffix", "register_id", "uom", "interval_length",
     "interval_start", "value", "quality_method", "reason_code",
 )  # fmt: skip
@@ -281,7 +281,7 @@ def is_nem12(head: bytes) -> bool:
 
 
 def to_copy_line(file_id: int, reading: Reading) -> str:
-    """A reading as a COPY text line in the order of `_COLUMNS`."""
+    """A reading as a COPY text line in the order of `COPY_COLUMNS`."""
     return text_row((file_id, *reading))
 
 
@@ -312,7 +312,7 @@ class Nem12Importer:
 
     async def load(self, conn: AsyncConnection, job: LoadJob) -> LoadResult:
         """Stream the readings into staging inside the caller's transaction."""
-        target = CopyTarget(job.staging_schema, KIND, _COLUMNS)
+        target = CopyTarget(job.staging_schema, KIND, COPY_COLUMNS)
         records = [0]  # 300 records read
 
         def rows() -> Iterator[str | Reject]:

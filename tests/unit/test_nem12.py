@@ -8,7 +8,7 @@ import pytest
 from bench.nem12_generator import nem12_lines
 from services.importers.base import Reject
 from services.importers.nem12 import (
-    _COLUMNS,
+    COPY_COLUMNS,
     IntervalDay,
     NmiBlock,
     Reading,
@@ -285,7 +285,7 @@ def test_other_heads_are_not_nem12(head: bytes) -> None:
 def test_a_copy_row_is_the_file_id_then_the_reading_in_staging_column_order() -> None:
     reading = Reading(3, "NMI0000001", "B1", "2", "Wh", 15, "2026-01-01 00:15", "0.5", "S14", "79")
     fields = to_copy_line(9, reading).removesuffix("\n").split("\t")
-    assert dict(zip(_COLUMNS, fields, strict=True)) == {
+    assert dict(zip(COPY_COLUMNS, fields, strict=True)) == {
         "file_id": "9",
         "line_no": "3",
         "nmi": "NMI0000001",
