@@ -6,7 +6,6 @@ temporary name first and renamed, so a reader never sees half a file.
 
 import csv
 import logging
-import os
 import re
 import time
 from datetime import UTC, datetime
@@ -17,6 +16,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.config import Settings
+from core.files import replaced_atomically, write_text_atomically
 from core.logfmt import log_event
 from models import PipelineFile
 from services.meter_export import export_meter_readings
@@ -38,21 +38,12 @@ def view_name(file_name: str) -> str:
     return match["view"]
 
 
-def write_atomically(path: Path, content: str) -> None:
-    """Write `content` to a temporary file beside `path`, then rename it into place."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(content, encoding="utf-8")
-    os.replace(temporary, path)
-
-
 def write_csv_atomically(path: Path, view: ViewResult) -> None:
     """The view as CSV with a header row (UTF-8), written atomically."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    with open(temporary, "w", encoding="utf-8", newline="") as stream:
+    with replaced_atomically(path) as temporary, open(temporary, "w", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream)
         writer.writerow(view.columns)
         writer.writerows(view.rows)
-    os.replace(temporary, path)
 
 
 async def _read_view(conn: AsyncConnection, schema: str, name: str) -> ViewResult:
@@ -76,7 +67,7 @@ async def run_analysis(engine: AsyncEngine, settings: Settings) -> list[ViewResu
     for view in views:
         write_csv_atomically(settings.exports_dir / f"{view.name}.csv", view)
     generated_at = datetime.now(UTC).isoformat(timespec="seconds")
-    write_atomically(settings.exports_dir / REPORT_FILE, render_report(views, generated_at))
+    write_text_atomically(settings.exports_dir / REPORT_FILE, render_report(views, generated_at))
     await export_meter_readings(engine, settings, settings.exports_dir / METER_READINGS_FILE, is_interval=False)
     if is_empty:
         log_event(logger, "analysis_empty", logging.WARNING, note="the warehouse is empty: load files, run --pipeline")

@@ -10,6 +10,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Final
 
+from core.files import write_text_atomically
+
 IGNORED_SUFFIXES: Final = (".tmp", ".part", ".partial", ".crdownload", ".download", ".swp", ".filepart", "~")
 COMPRESSED_SUFFIXES: Final = (".gz", ".zip", ".bz2", ".xz")
 ERROR_REPORT_SUFFIX: Final = ".error.json"
@@ -147,6 +149,4 @@ def _is_same_file(source: Path, target: Path) -> bool:
 
 def write_error_report(path: Path, report: dict[str, object]) -> None:
     """Write the report beside the quarantined file, atomically (temp file, then rename)."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
+    write_text_atomically(path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")

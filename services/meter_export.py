@@ -5,7 +5,6 @@ transaction, so running it twice changes nothing and a corrected resend updates 
 """
 
 import logging
-import os
 import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
@@ -17,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings
+from core.files import replaced_atomically
 from core.logfmt import log_event
 from services.warehouse import search_path_sql
 
@@ -91,19 +91,20 @@ def write_statements(stream: TextIO, rows: Iterable[MeterRow]) -> int:
 async def export_meter_readings(engine: AsyncEngine, settings: Settings, path: Path, *, is_interval: bool) -> int:
     """Write the SQL file atomically (temp file, then rename); returns the number of rows."""
     started = time.monotonic()
-    temporary = path.with_name(f".{path.name}.tmp")
     path.parent.mkdir(parents=True, exist_ok=True)
     async with engine.connect() as conn:
         await conn.execute(text(search_path_sql(conn, settings.dw_schema, settings.staging_schema)))
         result = await conn.stream(text(_PER_INTERVAL if is_interval else _DAILY))
-        with open(temporary, "w", encoding="utf-8", newline="\n") as stream:  # noqa: ASYNC230 - a one-shot command
+        with (
+            replaced_atomically(path) as temporary,
+            open(temporary, "w", encoding="utf-8", newline="\n") as stream,  # noqa: ASYNC230 - a one-shot command
+        ):
             stream.write(render_header(is_interval, datetime.now(UTC).isoformat(timespec="seconds")))
             written = 0
             async for partition in result.partitions(ROWS_PER_STATEMENT):
                 written += write_statements(stream, [(row[0], row[1], row[2]) for row in partition])
             stream.write("COMMIT;\n")
         await conn.rollback()
-    os.replace(temporary, path)
     log_event(
         logger,
         "meter_sql_exported",

@@ -55,12 +55,3 @@ def read_head(path: Path) -> bytes:
     """The first bytes of the file's content (decompressed when it is gzip), for recognising its kind."""
     with open_binary(path) as stream:
         return stream.read(HEAD_BYTES)
-
-
-def contains_byte(path: Path, byte: bytes) -> bool:
-    """Whether the file's content contains `byte` anywhere (a fast scan, chunk by chunk)."""
-    with open_binary(path) as stream:
-        while chunk := stream.read(1 << 20):
-            if byte in chunk:
-                return True
-    return False
