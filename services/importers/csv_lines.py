@@ -76,6 +76,19 @@ def _record(group: list[str], start: int, first: int, last: int, cells: list[str
     return (start + first, start + last - 1, cells, text, error)
 
 
+def first_row(head: bytes) -> list[str]:
+    """The first non-blank CSV row of a file's first bytes, decoded leniently (header names are ASCII);
+    empty when that line is not plain text (binary files, archives)."""
+    text = head.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    if not first_line.replace("\t", " ").isprintable():
+        return []
+    try:
+        return next(csv.reader([first_line]), [])
+    except csv.Error:
+        return []
+
+
 def unclosed_quote(start: int, end: int) -> BadFileError:
     """The error for a quote opened at line `start` and never closed."""
     return BadFileError(

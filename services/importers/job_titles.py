@@ -18,7 +18,7 @@ from core.db import driver_connection
 from core.errors import BadFileError
 from services.importers.base import LoadJob, LoadResult, Reject
 from services.importers.copying import CopyTarget, copy_rows, text_row
-from services.importers.csv_lines import CsvRecord, iter_csv_records
+from services.importers.csv_lines import CsvRecord, first_row, iter_csv_records
 from services.importers.encodings import DISPLAY_NAMES, UTF8, EncodingScan, choose_fallback_encoding, scan_encoding
 from services.importers.sources import open_binary, open_text
 
@@ -269,19 +269,6 @@ def encode_copy_line(file_id: int, record: TitleRecord) -> str:
     extra = json.dumps(record.extra, ensure_ascii=False) if record.extra else None
     related = pg_text_array(record.related_titles)
     return text_row((file_id, record.line_no, record.title, record.pdl_count, related, extra))
-
-
-def first_row(head: bytes) -> list[str]:
-    """The first non-blank CSV row of a file's first bytes, decoded leniently (header names are ASCII);
-    empty when that line is not plain text (binary files, archives)."""
-    text = head.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    if not first_line.replace("\t", " ").isprintable():
-        return []
-    try:
-        return next(csv.reader([first_line]), [])
-    except csv.Error:
-        return []
 
 
 class JobTitlesImporter:

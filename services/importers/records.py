@@ -16,7 +16,7 @@ import ijson
 
 from core.errors import BadFileError
 from services.importers.base import Reject
-from services.importers.csv_lines import iter_csv_records
+from services.importers.csv_lines import first_row, iter_csv_records
 from services.importers.encodings import UTF8, choose_fallback_encoding, scan_encoding
 from services.importers.sources import open_binary, open_text
 from services.standardise import flatten
@@ -45,8 +45,7 @@ def source_fields(head: bytes, source_format: SourceFormat) -> list[str]:
     """The field names of the first record, judged from the first bytes only (empty when unsure)."""
     text = head.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
     if source_format == "csv":
-        record = next((r for r in iter_csv_records(io.StringIO(text, newline="")) if r[2]), None)
-        return record[2] or [] if record else []
+        return first_row(head)
     try:
         first = next(_json_objects(io.BytesIO(head)), None) if source_format == "json" else _ndjson_first(text)
     except (ValueError, ijson.common.IncompleteJSONError, ijson.common.JSONError):

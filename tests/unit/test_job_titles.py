@@ -4,12 +4,12 @@ import pytest
 
 from core.errors import BadFileError
 from services.importers.base import Reject
+from services.importers.csv_lines import first_row
 from services.importers.job_titles import (
     MAX_BIGINT,
     TitleLayout,
     TitleRecord,
     encode_copy_line,
-    first_row,
     header_key,
     is_job_title_header,
     parse_count,
