@@ -8,19 +8,34 @@ unusable: BadFileError names the line where it opened.
 """
 
 import csv
-from collections.abc import Iterable, Iterator
-from typing import Final
+from collections.abc import Callable, Iterable, Iterator
+from typing import Final, cast
 
 from core.errors import BadFileError
 
 # (first line, last line, cells or None when unparseable, raw text without its line end, error)
 CsvRecord = tuple[int, int, list[str] | None, str, str]
 
+LineConverter = Callable[[int, str], str | None]
+
 MAX_GROUP_CHARS: Final = 1 << 20
 
 
 def iter_csv_records(lines: Iterable[str]) -> Iterator[CsvRecord]:
     """The file's records in order, with the physical lines they span; blank lines are skipped."""
+    return cast(Iterator[CsvRecord], _iter_records(lines, None))  # without a converter, only records
+
+
+def iter_csv_records_converting(lines: Iterable[str], convert: LineConverter) -> Iterator[CsvRecord | str]:
+    """Like `iter_csv_records`, but a line that starts a record is first offered to `convert`: when it
+    returns a string (the row already in its final form), that string is yielded instead of a record.
+
+    `convert(line_no, line)` gets the line with its line end; returning None keeps the usual record.
+    """
+    return _iter_records(lines, convert)
+
+
+def _iter_records(lines: Iterable[str], convert: LineConverter | None) -> Iterator[CsvRecord | str]:
     limit = csv.field_size_limit()
     group: list[str] = []
     group_start = quotes = group_chars = 0
@@ -36,20 +51,25 @@ def iter_csv_records(lines: Iterable[str]) -> Iterator[CsvRecord]:
             elif group_chars > MAX_GROUP_CHARS:
                 raise unclosed_quote(group_start, line_no)
             continue
-        if '"' in line:
-            quotes = line.count('"')
-            if quotes % 2:
-                group, group_start, group_chars = [line], line_no, len(line)
-            else:
-                yield from _parse_group([line], line_no)
-            continue
-        text = line.rstrip("\r\n")
-        if len(text) > limit:
-            yield from _parse_group([line], line_no)  # the csv module says which field is too long
-        elif text:
-            yield (line_no, line_no, text.split(","), text, "")
+        converted = None if convert is None else convert(line_no, line)
+        if converted is not None:
+            yield converted
+        elif '"' not in line:
+            yield from _unquoted_record(line, line_no, limit)
+        elif line.count('"') % 2:
+            group, group_start, group_chars, quotes = [line], line_no, len(line), line.count('"')
+        else:
+            yield from _parse_group([line], line_no)
     if group:
         yield from _parse_group(group, group_start)
+
+
+def _unquoted_record(line: str, line_no: int, limit: int) -> Iterator[CsvRecord]:
+    text = line.rstrip("\r\n")
+    if len(text) > limit:
+        yield from _parse_group([line], line_no)  # the csv module says which field is too long
+    elif text:
+        yield (line_no, line_no, text.split(","), text, "")
 
 
 def _parse_group(group: list[str], start: int) -> Iterator[CsvRecord]:

@@ -18,7 +18,7 @@ from core.db import driver_connection
 from core.errors import BadFileError
 from services.importers.base import LoadJob, LoadResult, Reject
 from services.importers.copying import CopyTarget, copy_rows, text_row
-from services.importers.csv_lines import CsvRecord, first_row, iter_csv_records
+from services.importers.csv_lines import CsvRecord, first_row, iter_csv_records, iter_csv_records_converting
 from services.importers.encodings import DISPLAY_NAMES, UTF8, EncodingScan, choose_fallback_encoding, scan_encoding
 from services.importers.sources import open_binary, open_text
 
@@ -164,8 +164,10 @@ def parse_title_row(cells: list[str], layout: TitleLayout, line_no: int) -> Titl
     return TitleRecord(line_no, title, count, related, extra or None)
 
 
-def _read_header(records: Iterator[CsvRecord]) -> tuple[list[str], int]:
-    for line_no, _, cells, _, error in records:
+def _read_header(records: Iterator[CsvRecord] | Iterator[CsvRecord | str]) -> tuple[list[str], int]:
+    for record in records:
+        assert not isinstance(record, str)  # lines are converted only once the header is known
+        line_no, _, cells, _, error = record
         if cells is None:
             raise BadFileError(f"the header row cannot be read as CSV ({error}); check its quoting", line=line_no)
         if any(cell.strip() for cell in cells):
@@ -207,18 +209,23 @@ def iter_copy_lines(lines: Iterable[str], file_id: int) -> Iterator[str | Reject
     """The same rows as `iter_title_records`, as COPY text lines ready for staging.
 
     Most rows take a fast path (a plain line in the usual column layout becomes a COPY line with a
-    handful of string operations); every other row is typed and encoded the general way. A test
-    checks both paths give the same lines.
+    handful of string operations, without splitting it into cells); every other row is typed and
+    encoded the general way. A test checks both paths give the same lines.
     """
-    layout, header_line, records = _after_header(lines)
-    is_usual_layout = layout.is_usual
-    prefix = f"{file_id}\t"
+    fast_lines = _FastLines(f"{file_id}\t")
+    records = iter_csv_records_converting(lines, fast_lines)
+    header, header_line = _read_header(records)
+    layout = parse_header(header)
+    fast_lines.is_enabled = layout.is_usual  # the generator is paused after the header: this applies from line 2
     data_rows = 0
     for record in records:
         data_rows += 1
-        start, end, cells, text, _ = record
-        if is_usual_layout and cells is not None and start == end and (_is_plain(text) or _are_plain(cells)):
-            line = _fast_copy_line(prefix, start, cells)
+        if isinstance(record, str):  # already converted by the fast path
+            yield record
+            continue
+        start, end, cells, _, _ = record
+        if layout.is_usual and cells is not None and start == end and _are_plain(cells):
+            line = _fast_copy_line(fast_lines.prefix, start, cells)
             if line is not None:
                 yield line
                 continue
@@ -230,6 +237,105 @@ def iter_copy_lines(lines: Iterable[str], file_id: int) -> Iterator[str | Reject
 
 def _no_data_rows(header_line: int) -> BadFileError:
     return BadFileError("the file has a header but no data rows", line=header_line)
+
+
+class _FastLines:
+    """Turns a plain line of the usual layout straight into its COPY line, or says None.
+
+    A line qualifies when nothing in it needs escaping, trimming or typing beyond a plain count:
+    no backslash, NUL or non-printable character (so the only whitespace is the ASCII space), no
+    space beside a comma or at either end of a cell, quotes only around whole cells (a title with a
+    comma, say) and a count that is blank or a plain bigint. Blank related cells are dropped.
+    """
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.is_enabled = False
+
+    def __call__(self, line_no: int, line: str) -> str | None:
+        if not self.is_enabled:
+            return None
+        text = line.rstrip("\r\n")
+        if not text or len(text) > _CSV_FIELD_LIMIT or _has_special_characters(text):
+            return None
+        is_quoted = '"' in text
+        if is_quoted:
+            unquoted = _unquote_whole_cells(text)
+            if unquoted is None:
+                return None
+            text = unquoted
+        if text[:1] == " " or text[-1:] == " " or " ," in text or ", " in text:
+            return None
+        title, _, after_title = text.partition(",")
+        count, _, related = after_title.partition(",")
+        copy_count = _plain_count(count)
+        if copy_count is None:
+            return None
+        related = related.rstrip(",")
+        if ",," in related or related[:1] == ",":
+            related = ",".join(filter(None, related.split(",")))
+        array = '{"' + related.replace(",", '","') + '"}' if related else "{}"
+        copy_line = f"{self.prefix}{line_no}\t{title}\t{copy_count}\t{array}\t\\N\n"
+        return copy_line.replace(_QUOTED_COMMA, ",") if is_quoted else copy_line
+
+
+_CSV_FIELD_LIMIT: Final = csv.field_size_limit()
+_QUOTED_COMMA: Final = "\x1f"  # stands in for a comma inside quotes; `_has_special_characters` rules it out
+
+
+def _has_special_characters(text: str) -> bool:
+    """Whether `text` holds a character that rules its line out of the fast path: one COPY's text format
+    escapes (backslash, tab), NUL, the quoted-comma stand-in, or whitespace other than " " that
+    str.strip() would trim. Past U+00FF more kinds of space exist, so such text must be printable
+    throughout (isprintable() catches them all but is several times slower than a few searches)."""
+    if not text.isascii():
+        try:
+            text.encode("latin-1")
+        except UnicodeEncodeError:
+            return "\\" in text or not text.isprintable()
+    return (  # spelled out: a loop over _SPECIAL_NARROW costs more than the searches themselves
+        "\\" in text
+        or "\t" in text
+        or "\x00" in text
+        or _QUOTED_COMMA in text
+        or "\x0b" in text
+        or "\x0c" in text
+        or "\x1c" in text
+        or "\x1d" in text
+        or "\x1e" in text
+        or "\x85" in text
+        or "\xa0" in text
+    )
+
+
+def _unquote_whole_cells(text: str) -> str | None:
+    """`a,"b, c",d` -> `a,b<US> c,d`: the quotes dropped and the commas inside them masked, when every
+    quote opens or closes a whole non-empty cell; None for anything else (doubled quotes, a quote
+    inside a cell, an open quote), which the csv module handles."""
+    parts = text.split('"')
+    last = len(parts) - 1
+    if last % 2:
+        return None
+    for index in range(0, last + 1, 2):  # the parts outside quotes
+        outside = parts[index]
+        if index > 0 and not (outside[:1] == "," or (index == last and not outside)):
+            return None
+        if index < last and not (outside[-1:] == "," or (index == 0 and not outside)):
+            return None
+    for index in range(1, last, 2):
+        if not parts[index]:
+            return None
+        parts[index] = parts[index].replace(",", _QUOTED_COMMA)
+    return "".join(parts)
+
+
+def _plain_count(count: str) -> str | None:
+    """A count cell as COPY text when it is blank or a bigint written plainly; None otherwise."""
+    if not count:
+        return "\\N"
+    if count.isdigit() and count.isascii() and len(count) < 19 and (count[0] != "0" or count == "0"):
+        return count
+    return None  # the general path types it or says why not
 
 
 def _is_plain(text: str) -> bool:
@@ -244,11 +350,9 @@ def _are_plain(cells: list[str]) -> bool:
 
 def _fast_copy_line(prefix: str, line_no: int, cells: list[str]) -> str | None:
     cells = list(map(str.strip, cells))
-    count = cells[1] if len(cells) > 1 else ""
-    if not count:
-        count = "\\N"
-    elif not (count.isdigit() and count.isascii() and len(count) < 19 and (count[0] != "0" or count == "0")):
-        return None  # not plainly a bigint written plainly: the general path types it or says why not
+    count = _plain_count(cells[1] if len(cells) > 1 else "")
+    if count is None:
+        return None
     related = list(filter(None, cells[2:]))
     array = '{"' + '","'.join(related) + '"}' if related else "{}"
     return f"{prefix}{line_no}\t{cells[0]}\t{count}\t{array}\t\\N\n"
