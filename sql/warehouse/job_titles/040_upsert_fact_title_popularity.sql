@@ -1,13 +1,23 @@
 -- Latest snapshot wins: a title in this file takes this file's count; other titles keep theirs.
-WITH upserted AS (
-    INSERT INTO fact_title_popularity AS fact (title_key, pdl_count, file_id, updated_at)
-    SELECT dim.title_key, file_titles.pdl_count, :file_id, now()
+-- An update of the titles already there and an insert of the rest: both see the table as it was
+-- before the statement, and skip the per-row conflict check of INSERT ... ON CONFLICT.
+WITH file_facts AS (
+    SELECT dim.title_key, file_titles.pdl_count
     FROM file_titles
     JOIN dim_job_title AS dim USING (title)
-    ON CONFLICT (title_key) DO UPDATE
-        SET pdl_count = excluded.pdl_count, file_id = excluded.file_id, updated_at = excluded.updated_at
-    RETURNING (xmax = 0) AS is_insert
+),
+updated AS (
+    UPDATE fact_title_popularity AS fact
+    SET pdl_count = file_facts.pdl_count, file_id = :file_id, updated_at = now()
+    FROM file_facts
+    WHERE fact.title_key = file_facts.title_key
+    RETURNING 1
+),
+inserted AS (
+    INSERT INTO fact_title_popularity (title_key, pdl_count, file_id, updated_at)
+    SELECT file_facts.title_key, file_facts.pdl_count, :file_id, now()
+    FROM file_facts
+    WHERE NOT EXISTS (SELECT FROM fact_title_popularity AS fact WHERE fact.title_key = file_facts.title_key)
+    RETURNING 1
 )
-SELECT count(*) FILTER (WHERE is_insert) AS titles_inserted,
-       count(*) FILTER (WHERE NOT is_insert) AS titles_updated
-FROM upserted;
+SELECT (SELECT count(*) FROM inserted) AS titles_inserted, (SELECT count(*) FROM updated) AS titles_updated;

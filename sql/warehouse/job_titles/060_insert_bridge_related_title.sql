@@ -19,6 +19,8 @@ ANALYZE file_line_keys;
 
 ANALYZE file_spelling_keys;
 
+-- One sort by (title, related title, first appearance) keeps each pair's first appearance; the
+-- numbering then only reorders each title's few pairs (an incremental sort on the title prefix).
 WITH inserted AS (
     INSERT INTO bridge_related_title (title_key, related_title_key, position, file_id)
     SELECT title_key,
@@ -26,17 +28,17 @@ WITH inserted AS (
            row_number() OVER (PARTITION BY title_key ORDER BY first_seen),
            :file_id
     FROM (
-        SELECT lines.title_key,
+        SELECT DISTINCT ON (lines.title_key, spellings.related_title_key)
+               lines.title_key,
                spellings.related_title_key,
-               min((rows.line_no::bigint << 32) | cells.pos) AS first_seen
+               (rows.line_no::bigint << 32) | cells.pos AS first_seen
         FROM job_titles AS rows
         JOIN file_line_keys AS lines USING (line_no)
         CROSS JOIN LATERAL unnest(rows.related_titles) WITH ORDINALITY AS cells (raw, pos)
         JOIN file_spelling_keys AS spellings ON spellings.raw = cells.raw
-        WHERE rows.file_id = :file_id
-        GROUP BY lines.title_key, spellings.related_title_key
+        WHERE rows.file_id = :file_id AND spellings.related_title_key <> lines.title_key
+        ORDER BY lines.title_key, spellings.related_title_key, first_seen
     ) AS pairs
-    WHERE related_title_key <> title_key
     RETURNING 1
 )
 SELECT count(*) AS related_links_written FROM inserted;
