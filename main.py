@@ -29,6 +29,7 @@ from core.logfmt import log_event, logfmt_value
 from core.logs import setup_logging
 from models.declared import register_declared_models
 from services.declarations import load_declarations
+from services.importers.copying import GIL_SWITCH_SECONDS
 
 logger = logging.getLogger("main")
 
@@ -87,6 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         backups=settings.log_file_backups,
         stream=sys.stderr if is_quiet else sys.stdout,
     )
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)  # keeps COPY fed while rows are parsed in a thread
     # Until the watcher installs its own handlers, a stop request simply ends the process cleanly.
     signal.signal(signal.SIGTERM, _stop_during_start_up)
     try:

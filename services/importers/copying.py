@@ -20,6 +20,11 @@ from services.importers.base import Reject
 
 RowSource = Callable[[], Iterator[str | Reject]]
 
+# The producer thread and the event loop share the GIL. At Python's default 5 ms switch interval the
+# loop can wait that long, behind the parser, to hand Postgres its next bytes, and the server idles:
+# sampled from pg_stat_activity, it waited on the client for about a fifth of a 1M-row COPY. With 1 ms
+# it waited about 40% less and the load took about 10% less time (median of 5 alternating runs).
+GIL_SWITCH_SECONDS: Final = 0.001
 _QUEUE_CHUNKS: Final = 4
 _POLL_SECONDS: Final = 0.2
 _REJECT_SPOOL_BYTES: Final = 4 << 20
