@@ -28,7 +28,7 @@ from core.errors import ConfigError, TransientError
 from core.logfmt import log_event, logfmt_value
 from core.logs import setup_logging
 from models.declared import register_declared_models
-from services.declarations import load_declarations
+from services.declarations import KindDeclaration, load_declarations
 from services.importers.copying import GIL_SWITCH_SECONDS
 
 logger = logging.getLogger("main")
@@ -121,7 +121,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             log_event(logger, "migration_written", path=path, note="review it, then start the service")
             return EXIT_OK
         await _check_declared_tables(engine, settings, [d.kind for d in declarations])
-        return await _run_mode(args, settings, engine, url)
+        return await _run_mode(args, settings, engine, url, declarations)
     finally:
         await engine.dispose()
 
@@ -135,7 +135,13 @@ async def _check_declared_tables(engine: AsyncEngine, settings: Settings, kinds:
         )
 
 
-async def _run_mode(args: argparse.Namespace, settings: Settings, engine: AsyncEngine, url: str) -> int:
+async def _run_mode(
+    args: argparse.Namespace,
+    settings: Settings,
+    engine: AsyncEngine,
+    url: str,
+    declarations: tuple[KindDeclaration, ...],
+) -> int:
     if args.status:
         from services.status import fetch_status, render_json, render_table
 
@@ -157,7 +163,7 @@ async def _run_mode(args: argparse.Namespace, settings: Settings, engine: AsyncE
 
         await export_meter_readings(engine, settings, args.export_sql, is_interval=args.interval)
         return EXIT_OK
-    return await _serve(settings, engine, url, is_once=args.once is not None)
+    return await _serve(settings, engine, url, declarations, is_once=args.once is not None)
 
 
 def _stop_during_start_up(signum: int, frame: object) -> None:
@@ -168,7 +174,10 @@ def _is_command(args: argparse.Namespace) -> bool:
     return bool(args.pipeline or args.analysis or args.status or args.export_sql is not None or args.make_migration)
 
 
-async def _serve(settings: Settings, engine: AsyncEngine, url: str, *, is_once: bool) -> int:
+async def _serve(
+    settings: Settings, engine: AsyncEngine, url: str, declarations: tuple[KindDeclaration, ...], *, is_once: bool
+) -> int:
+    from services.importers import importers_for
     from services.ingest import Ingestor
     from services.watcher import Watcher
 
@@ -185,7 +194,8 @@ async def _serve(settings: Settings, engine: AsyncEngine, url: str, *, is_once: 
         staging_schema=settings.staging_schema,
         dw_schema=settings.dw_schema,
     )
-    watcher = Watcher(Ingestor(engine, settings), settings, is_once=is_once)
+    ingestor = Ingestor(engine, settings, importers=importers_for(declarations))  # declarations read once
+    watcher = Watcher(ingestor, settings, is_once=is_once)
     stop = asyncio.Event()
     heartbeat = asyncio.create_task(_beat(HEARTBEAT_FILE, stop))
     loop = asyncio.get_running_loop()
