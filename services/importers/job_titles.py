@@ -313,19 +313,19 @@ def _unquote_whole_cells(text: str) -> str | None:
     quote opens or closes a whole non-empty cell; None for anything else (doubled quotes, a quote
     inside a cell, an open quote), which the csv module handles."""
     parts = text.split('"')
-    last = len(parts) - 1
-    if last % 2:
+    count = len(parts)
+    if count % 2 == 0:
         return None
-    for index in range(0, last + 1, 2):  # the parts outside quotes
-        outside = parts[index]
-        if index > 0 and not (outside[:1] == "," or (index == last and not outside)):
+    first, last = parts[0], parts[-1]
+    if (first and first[-1] != ",") or (last and last[0] != ","):
+        return None
+    for index in range(1, count, 2):
+        cell = parts[index]
+        if not cell:
             return None
-        if index < last and not (outside[-1:] == "," or (index == 0 and not outside)):
-            return None
-    for index in range(1, last, 2):
-        if not parts[index]:
-            return None
-        parts[index] = parts[index].replace(",", _QUOTED_COMMA)
+        if index + 1 < count - 1 and (parts[index + 1][:1] != "," or parts[index + 1][-1:] != ","):
+            return None  # between two quoted cells only commas and whole cells may stand
+        parts[index] = cell.replace(",", _QUOTED_COMMA)
     return "".join(parts)
 
 
