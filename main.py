@@ -8,7 +8,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -27,9 +27,9 @@ from core.db import (
 from core.errors import ConfigError, TransientError
 from core.logfmt import log_event, logfmt_value
 from core.logs import setup_logging
-from models.declared import register_declared_models
-from services.declarations import KindDeclaration, load_declarations
-from services.importers.copying import GIL_SWITCH_SECONDS
+
+if TYPE_CHECKING:  # the modes import what they need when they run, so `--health` starts quickly
+    from services.declarations import KindDeclaration
 
 logger = logging.getLogger("main")
 
@@ -88,7 +88,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         backups=settings.log_file_backups,
         stream=sys.stderr if is_quiet else sys.stdout,
     )
-    sys.setswitchinterval(GIL_SWITCH_SECONDS)  # keeps COPY fed while rows are parsed in a thread
     # Until the watcher installs its own handlers, a stop request simply ends the process cleanly.
     signal.signal(signal.SIGTERM, _stop_during_start_up)
     try:
@@ -105,6 +104,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from models.declared import register_declared_models
+    from services.declarations import load_declarations
+
     declarations = load_declarations(settings.kind_folders)
     register_declared_models(declarations)
     url = await asyncio.to_thread(resolve_database_url, settings)
@@ -140,7 +142,7 @@ async def _run_mode(
     settings: Settings,
     engine: AsyncEngine,
     url: str,
-    declarations: tuple[KindDeclaration, ...],
+    declarations: "tuple[KindDeclaration, ...]",
 ) -> int:
     if args.status:
         from services.status import fetch_status, render_json, render_table
@@ -175,9 +177,10 @@ def _is_command(args: argparse.Namespace) -> bool:
 
 
 async def _serve(
-    settings: Settings, engine: AsyncEngine, url: str, declarations: tuple[KindDeclaration, ...], *, is_once: bool
+    settings: Settings, engine: AsyncEngine, url: str, declarations: "tuple[KindDeclaration, ...]", *, is_once: bool
 ) -> int:
     from services.importers import importers_for
+    from services.importers.copying import GIL_SWITCH_SECONDS
     from services.ingest import Ingestor
     from services.watcher import Watcher
 
@@ -194,6 +197,7 @@ async def _serve(
         staging_schema=settings.staging_schema,
         dw_schema=settings.dw_schema,
     )
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)  # keeps COPY fed while rows are parsed in a thread
     ingestor = Ingestor(engine, settings, importers=importers_for(declarations))  # declarations read once
     watcher = Watcher(ingestor, settings, is_once=is_once)
     stop = asyncio.Event()
