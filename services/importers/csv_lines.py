@@ -56,8 +56,8 @@ def _iter_records(lines: Iterable[str], convert: LineConverter | None) -> Iterat
             yield converted
         elif '"' not in line:
             yield from _unquoted_record(line, line_no, limit)
-        elif line.count('"') % 2:
-            group, group_start, group_chars, quotes = [line], line_no, len(line), line.count('"')
+        elif (quotes := line.count('"')) % 2:
+            group, group_start, group_chars = [line], line_no, len(line)
         else:
             yield from _parse_group([line], line_no)
     if group:

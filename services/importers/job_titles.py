@@ -293,7 +293,7 @@ def _has_special_characters(text: str) -> bool:
             text.encode("latin-1")
         except UnicodeEncodeError:
             return "\\" in text or not text.isprintable()
-    return (  # spelled out: a loop over _SPECIAL_NARROW costs more than the searches themselves
+    return (  # spelled out: a loop over these characters costs more than the searches themselves
         "\\" in text
         or "\t" in text
         or "\x00" in text
