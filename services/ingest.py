@@ -26,7 +26,7 @@ from services.importers.base import Importer, LoadJob, LoadResult
 from services.importers.sources import read_head
 from services.inbox import FileStat, error_report, move_without_overwrite, stat_file, write_error_report
 from services.ledger import FileFacts
-from services.standardise import column_drift, render_drift
+from services.standardise import column_drift, mapped_columns, render_drift
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -254,9 +254,8 @@ async def _with_drift(conn: AsyncConnection, result: LoadResult, kind: str, file
     """Add `drift` (columns added, missing, renamed since the kind's previous file) to a declared kind's result."""
     if result.column_map is None:
         return result
-    columns = result.column_map.get("columns", {})
     previous = await ledger.previous_columns(conn, result.kind or kind, file_id)
-    drift = render_drift(column_drift(previous, columns if isinstance(columns, dict) else {}))
+    drift = render_drift(column_drift(previous, mapped_columns(result.column_map) or {}))
     return replace(result, notes={**result.notes, "drift": drift})
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from models import FileLoad
 from services.importers.base import LoadResult
+from services.standardise import mapped_columns
 
 _TRY_LOCK: Final = text("SELECT pg_try_advisory_lock(hashtextextended(:key, 0))")
 _UNLOCK: Final = text("SELECT pg_advisory_unlock(hashtextextended(:key, 0))")
@@ -127,9 +128,7 @@ async def previous_columns(conn: AsyncConnection, kind: str, file_id: int) -> di
         .order_by(FileLoad.id.desc())
         .limit(1)
     )
-    column_map = (await conn.execute(query)).scalar_one_or_none()
-    columns = column_map.get("columns") if isinstance(column_map, dict) else None
-    return columns if isinstance(columns, dict) else None
+    return mapped_columns((await conn.execute(query)).scalar_one_or_none())
 
 
 async def record_failure(

@@ -282,6 +282,12 @@ class Drift:
         return bool(self.added or self.missing or self.renamed)
 
 
+def mapped_columns(column_map: object) -> dict[str, str] | None:
+    """The `columns` part (canonical name -> header as written) of a stored column map, when it has one."""
+    columns = column_map.get("columns") if isinstance(column_map, dict) else None
+    return columns if isinstance(columns, dict) else None
+
+
 def column_drift(previous: Mapping[str, str] | None, current: Mapping[str, str]) -> Drift:
     """Compare two files' mappings (canonical name -> header as written); with no previous file all is added."""
     before = previous or {}

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from models import FileLoad
-from services.standardise import column_drift, render_drift
+from services.standardise import column_drift, mapped_columns, render_drift
 
 STATUS_KEYS: Final = ("file_name", "sha256", "kind", "status", "rows_loaded", "rows_rejected", "seconds", "error")
 # Declared kinds also show how each file's columns drifted from the kind's previous file.
@@ -46,8 +46,8 @@ def with_drift(rows: Sequence[tuple[str | None, str, dict[str, object] | None]])
     previous: dict[str, dict[str, str]] = {}
     drifts: list[str | None] = []
     for kind, status, column_map in rows:
-        columns = column_map.get("columns") if column_map else None
-        if kind is None or status != "loaded" or not isinstance(columns, dict):
+        columns = mapped_columns(column_map)
+        if kind is None or status != "loaded" or columns is None:
             drifts.append(None)
             continue
         drifts.append(render_drift(column_drift(previous.get(kind), columns)))
