@@ -89,9 +89,9 @@ def render_section(view: ViewResult) -> str:
         body = render_chart(bars[:MAX_BARS])
     else:
         body = render_table(view)
-        bars = [("", 0.0)] * len(view.rows)  # only for the "first N of M rows" note below
-    if len(bars) > MAX_BARS:
-        body += f'<p class="note">The first {MAX_BARS} of {len(bars)} rows; {html.escape(view.name)}.csv has all.</p>'
+    shown_of = len(bars) or len(view.rows)  # what the chart or the table cuts at MAX_BARS
+    if shown_of > MAX_BARS:
+        body += f'<p class="note">The first {MAX_BARS} of {shown_of} rows; {html.escape(view.name)}.csv has all.</p>'
     return f'<section id="{html.escape(view.name)}"><h2>{html.escape(view.name)}</h2>{body}</section>'
 
 
