@@ -22,7 +22,7 @@ from services.importers.base import LoadJob, LoadResult, Reject
 from services.importers.copying import CopyTarget, copy_rows, text_row
 from services.importers.records import SourceFormat, iter_source_records, sniff_format, source_fields
 from services.importers.sources import read_head
-from services.standardise import ColumnSpec, match_columns, standardise
+from services.standardise import ColumnMatch, ColumnSpec, match_columns, standardise
 
 MIN_MATCHED_COLUMNS: Final = 2
 MAX_SHOWN: Final = 120
@@ -141,7 +141,11 @@ def check_required(declaration: KindDeclaration, names: list[str], where: str) -
 
 def claims(declaration: KindDeclaration, names: list[str]) -> bool:
     """Whether source field names look like this kind: every key column and at least two columns match."""
-    matched = match_columns(names, specs(declaration))
+    return claims_match(declaration, match_columns(names, specs(declaration)))
+
+
+def claims_match(declaration: KindDeclaration, matched: ColumnMatch) -> bool:
+    """`claims` for names already matched against the declaration's columns."""
     has_keys = all(key in matched.positions for key in declaration.key)
     return has_keys and len(matched.positions) >= min(MIN_MATCHED_COLUMNS, len(declaration.columns))
 

@@ -21,7 +21,7 @@ from core.logfmt import log_event
 from services.declarations import KindDeclaration
 from services.importers.base import LoadJob, LoadResult, Reject
 from services.importers.copying import CopyTarget, copy_rows
-from services.importers.declared import FieldMap, WarningCounter, claims, copy_columns, mapped_lines, specs
+from services.importers.declared import FieldMap, WarningCounter, claims_match, copy_columns, mapped_lines, specs
 from services.importers.records import SQLITE_MAGIC, SourceRecord
 from services.standardise import match_columns
 
@@ -45,7 +45,7 @@ def plan_tables(tables: dict[str, list[str]], declarations: tuple[KindDeclaratio
     for table, columns in sorted(tables.items()):
         for declaration in declarations:
             matched = match_columns(columns, specs(declaration))
-            if not matched.missing_required and claims(declaration, columns):
+            if not matched.missing_required and claims_match(declaration, matched):
                 plans.append(TablePlan(table, tuple(columns), declaration))
                 break
     return plans
