@@ -1,7 +1,7 @@
 """SQLAlchemy ORM models: they describe tables only and hold no queries."""
 
 from models.base import Base
-from models.staging import FileLoad, RejectedRow, StagedJobTitle, StagedNem12Reading
+from models.staging import FileLoad, LoadStatus, RejectedRow, StagedJobTitle, StagedNem12Reading
 from models.warehouse import (
     BridgeRelatedTitle,
     DimJobTitle,
@@ -25,6 +25,7 @@ __all__ = [
     "FactMeterReading",
     "FactTitlePopularity",
     "FileLoad",
+    "LoadStatus",
     "PipelineFile",
     "RejectedRow",
     "StagedJobTitle",

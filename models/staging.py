@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Final
+from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
@@ -25,7 +25,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import STAGING, Base
 
-LOAD_STATUSES: Final = ("loading", "loaded", "duplicate", "failed", "interrupted")
+
+class LoadStatus(StrEnum):
+    """Where one attempt to take a file stands; the ledger's CHECK constraint allows exactly these."""
+
+    LOADING = "loading"  # in flight (or its process died: recovery marks it interrupted)
+    LOADED = "loaded"
+    DUPLICATE = "duplicate"  # the same content was loaded before
+    FAILED = "failed"  # quarantined
+    INTERRUPTED = "interrupted"  # rolled back; the file is taken again
 
 
 class FileLoad(Base):
@@ -33,7 +41,7 @@ class FileLoad(Base):
 
     __tablename__ = "file_loads"
     __table_args__ = (
-        CheckConstraint(f"status IN {LOAD_STATUSES!r}", name="status"),
+        CheckConstraint(f"status IN {tuple(status.value for status in LoadStatus)!r}", name="status"),
         # The database itself refuses to record the same content as loaded twice.
         Index("uq_file_loads_sha256_loaded", "sha256", unique=True, postgresql_where=text("status = 'loaded'")),
         Index("ix_file_loads_status", "status"),

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Final
 
+from core.errors import BadFileError
 from core.files import write_text_atomically
 
 IGNORED_SUFFIXES: Final = (".tmp", ".part", ".partial", ".crdownload", ".download", ".swp", ".filepart", "~")
@@ -150,3 +151,22 @@ def _is_same_file(source: Path, target: Path) -> bool:
 def write_error_report(path: Path, report: dict[str, object]) -> None:
     """Write the report beside the quarantined file, atomically (temp file, then rename)."""
     write_text_atomically(path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+
+
+def quarantine_file(
+    path: Path, failed_dir: Path, error: BadFileError, *, kind: str | None, sha256: str | None, moment: datetime
+) -> Path:
+    """Move a bad file into `failed_dir` with `<name>.error.json` beside it; returns its new path."""
+    target = move_without_overwrite(path, failed_dir, moment)
+    report = error_report(
+        path.name, error.reason, detail=error.detail, line=error.line, kind=kind, sha256=sha256, at=moment
+    )
+    write_error_report(target.with_name(f"{target.name}{ERROR_REPORT_SUFFIX}"), report)
+    return target
+
+
+def hash_file(path: Path) -> tuple[str, int]:
+    """sha256 (hex) and size of the file's bytes as dropped, streamed."""
+    with open(path, "rb") as stream:
+        digest = hashlib.file_digest(stream, "sha256")
+        return digest.hexdigest(), stream.tell()

@@ -1,19 +1,21 @@
-"""One dropped file, start to finish: claim, hash, deduplicate, route, load, archive or quarantine."""
+"""One dropped file, start to finish: claim, hash, deduplicate, route, load, archive or quarantine.
+
+Each step that writes to the ledger runs in its own `transaction` (services/unit_of_work.py); the
+load itself is one transaction holding the staged rows and the ledger's `loaded` row together.
+"""
 
 import asyncio
-import hashlib
 import logging
 import os
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.config import Settings
 from core.db import short_error, translate_db_error
@@ -24,12 +26,12 @@ from services.declarations import load_declarations
 from services.importers import detect_kind, importers_for, known_kinds
 from services.importers.base import Importer, LoadJob, LoadResult
 from services.importers.sources import read_head
-from services.inbox import FileStat, error_report, move_without_overwrite, stat_file, write_error_report
+from services.inbox import FileStat, hash_file, move_without_overwrite, quarantine_file, stat_file
 from services.ledger import FileFacts
 from services.standardise import column_drift, mapped_columns, render_drift
+from services.unit_of_work import finish_uninterrupted, transaction
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 class Outcome(StrEnum):
@@ -60,7 +62,9 @@ class Ingestor:
         key = ledger.claim_key(self.settings.staging_schema, path.name)
         try:
             async with self.engine.connect() as conn:
-                if not await ledger.try_claim(conn, key):
+                async with transaction(conn):
+                    is_claimed = await ledger.try_claim(conn, key)
+                if not is_claimed:
                     return Outcome.SKIPPED
                 try:
                     return await self._ingest_claimed(conn, path)
@@ -72,6 +76,29 @@ class Ingestor:
                 raise
             raise translated from exc
 
+    async def recover_interrupted(self) -> list[str]:
+        """Mark `loading` rows whose owner is gone as interrupted; returns their file names.
+
+        An owner holds the file's claim for as long as it lives, so a claim we can take belongs to
+        nobody: that load died with its process, and its rows were rolled back with it.
+        """
+        async with self.engine.connect() as conn:
+            async with transaction(conn):
+                loading = await ledger.loading_files(conn)
+            return [row.file_name for row in loading if await self._recover(conn, row)]
+
+    async def _recover(self, conn: AsyncConnection, row: ledger.LoadingFile) -> bool:
+        key = ledger.claim_key(self.settings.staging_schema, row.file_name)
+        async with transaction(conn):
+            is_claimed = await ledger.try_claim(conn, key)
+        if not is_claimed:
+            return False  # its owner is alive and still loading it
+        try:
+            async with transaction(conn):
+                return await ledger.record_stale(conn, row.id)
+        finally:
+            await _release(conn, key)
+
     async def _ingest_claimed(self, conn: AsyncConnection, path: Path) -> Outcome:
         before = stat_file(path)
         if before is None:
@@ -80,13 +107,15 @@ class Ingestor:
             facts = FileFacts(path.name, "", before.size)
             return await self._quarantine(conn, path, facts, None, BadFileError(_SYMLINK_REASON))
         try:
-            facts = await asyncio.to_thread(hash_file, path)
+            sha256, size = await asyncio.to_thread(hash_file, path)
         except PermissionError as exc:
             facts = FileFacts(path.name, "", before.size)
             return await self._quarantine(conn, path, facts, None, _unreadable(exc))
         except OSError as exc:
             raise TransientError(f"cannot read the file: {short_error(exc)}") from exc
-        earlier = await ledger.find_loaded(conn, facts.sha256)
+        facts = FileFacts(path.name, sha256, size)
+        async with transaction(conn):
+            earlier = await ledger.find_loaded(conn, facts.sha256)
         if earlier is not None:
             return await self._archive_earlier_load(conn, path, facts, earlier)
         return await self._route_and_load(conn, path, facts, before)
@@ -100,21 +129,24 @@ class Ingestor:
             return await self._quarantine(conn, path, facts, None, exc)
         if importer is None:
             return await self._quarantine(conn, path, facts, None, BadFileError(_unrecognised_reason(self.importers)))
-        file_id = await ledger.start_load(conn, facts, importer.kind, self.worker)
+        async with transaction(conn):
+            file_id = await ledger.start_load(conn, facts, importer.kind, self.worker)
         try:
             result, seconds = await self._load(conn, importer, path, file_id, before)
         except BadFileError as exc:
             return await self._quarantine(conn, path, facts, importer.kind, exc, file_id=file_id)
         except FileChangedError:
-            await ledger.record_interrupted(conn, file_id, _CHANGED_REASON)
+            async with transaction(conn):
+                await ledger.record_interrupted(conn, file_id, _CHANGED_REASON)
             raise
-        await _finish_uninterrupted(self._archive_loaded(conn, path, file_id))
+        await finish_uninterrupted(self._archive_loaded(conn, path, file_id))
         _log_loaded(path, result.kind or importer.kind, result, seconds, file_id)
         return Outcome.LOADED
 
     async def _load(
         self, conn: AsyncConnection, importer: Importer, path: Path, file_id: int, before: FileStat
     ) -> tuple[LoadResult, float]:
+        """The file's rows and its ledger row, in one transaction."""
         started = time.monotonic()
         job = LoadJob(
             path=path,
@@ -123,26 +155,25 @@ class Ingestor:
             copy_chunk_bytes=self.settings.copy_chunk_bytes,
             on_progress=_progress_logger(path.name, importer.kind, started, self.settings.progress_seconds),
         )
-        transaction = await conn.begin()
         try:
-            result = await _with_drift(conn, await importer.load(conn, job), importer.kind, file_id)
-            check_reject_ratio(result, self.settings.max_reject_ratio)
-            if stat_file(path) != before:
-                raise FileChangedError(f"{path.name} changed while it was being loaded")
-            seconds = time.monotonic() - started
-            await ledger.finish_load(conn, file_id, result, seconds)
-        except BaseException as exc:
-            await _rollback(transaction)
-            translated = translate_db_error(exc) if isinstance(exc, Exception) else exc
+            async with transaction(conn):
+                result = await _with_drift(conn, await importer.load(conn, job), importer.kind, file_id)
+                check_reject_ratio(result, self.settings.max_reject_ratio)
+                if stat_file(path) != before:
+                    raise FileChangedError(f"{path.name} changed while it was being loaded")
+                seconds = time.monotonic() - started
+                await ledger.finish_load(conn, file_id, result, seconds)
+        except Exception as exc:
+            translated = translate_db_error(exc)
             if translated is not exc:
                 raise translated from exc
             raise
-        await _finish_uninterrupted(transaction.commit())
         return result, seconds
 
     async def _archive_loaded(self, conn: AsyncConnection, path: Path, file_id: int) -> None:
         target = await _archive(path, self.settings.processed_dir)
-        await ledger.record_archived(conn, file_id, _relative(target, self.settings.imports_dir))
+        async with transaction(conn):
+            await ledger.record_archived(conn, file_id, _relative(target, self.settings.imports_dir))
 
     async def _archive_earlier_load(
         self, conn: AsyncConnection, path: Path, facts: FileFacts, earlier: ledger.LoadedFile
@@ -152,9 +183,9 @@ class Ingestor:
             await self._archive_loaded(conn, path, earlier.id)
             log_event(logger, "file_archived", file=path.name, file_id=earlier.id, note="loaded before a restart")
             return Outcome.LOADED
-        duplicate_id = await ledger.record_duplicate(conn, facts, earlier.id, self.worker)
-        target = await _archive(path, self.settings.processed_dir)
-        await ledger.record_archived(conn, duplicate_id, _relative(target, self.settings.imports_dir))
+        async with transaction(conn):
+            duplicate_id = await ledger.record_duplicate(conn, facts, earlier.id, self.worker)
+        await self._archive_loaded(conn, path, duplicate_id)
         log_event(
             logger,
             "file_duplicate",
@@ -175,37 +206,31 @@ class Ingestor:
         *,
         file_id: int | None = None,
     ) -> Outcome:
-        await ledger.record_failure(conn, file_id, facts, kind, error.reason, self.worker)
+        async with transaction(conn):
+            await ledger.record_failure(conn, file_id, facts, kind, error.reason, self.worker)
+        sha256 = facts.sha256 or None
         try:
             moved_to = await asyncio.to_thread(
-                quarantine_file, self.settings, path, error, kind=kind, sha256=facts.sha256 or None
+                quarantine_file, path, self.settings.failed_dir, error, kind=kind, sha256=sha256, moment=_now()
             )
         except OSError as exc:
             raise TransientError(f"cannot quarantine the file: {short_error(exc)}") from exc
-        log_event(
-            logger,
-            "file_quarantined",
-            logging.WARNING,
-            file=path.name,
-            kind=kind,
-            reason=error.reason,
-            line=error.line,
-            moved_to=_relative(moved_to, self.settings.imports_dir),
-        )
+        log_quarantined(path.name, kind, error, _relative(moved_to, self.settings.imports_dir))
         return Outcome.QUARANTINED
 
 
-def quarantine_file(
-    settings: Settings, path: Path, error: BadFileError, *, kind: str | None, sha256: str | None
-) -> Path:
-    """Move a bad file to the failed folder with `<name>.error.json` beside it; returns its new path."""
-    moment = _now()
-    target = move_without_overwrite(path, settings.failed_dir, moment)
-    report = error_report(
-        path.name, error.reason, detail=error.detail, line=error.line, kind=kind, sha256=sha256, at=moment
+def log_quarantined(file_name: str, kind: str | None, error: BadFileError, moved_to: str) -> None:
+    """The file's one final line when it was quarantined."""
+    log_event(
+        logger,
+        "file_quarantined",
+        logging.WARNING,
+        file=file_name,
+        kind=kind,
+        reason=error.reason,
+        line=error.line,
+        moved_to=moved_to,
     )
-    write_error_report(target.with_name(f"{target.name}.error.json"), report)
-    return target
 
 
 def check_reject_ratio(result: LoadResult, max_reject_ratio: float) -> None:
@@ -220,14 +245,6 @@ def check_reject_ratio(result: LoadResult, max_reject_ratio: float) -> None:
             detail=f"first rejected rows: {examples}",
             line=result.first_rejects[0].line_no if result.first_rejects else None,
         )
-
-
-def hash_file(path: Path) -> FileFacts:
-    """sha256 and size of the file's bytes as dropped, streamed."""
-    with open(path, "rb") as stream:
-        digest = hashlib.file_digest(stream, "sha256")
-        size = stream.tell()
-    return FileFacts(path.name, digest.hexdigest(), size)
 
 
 _EMPTY_REASON = "the file is empty (0 bytes); drop it again once it has content"
@@ -301,26 +318,10 @@ async def _archive(path: Path, folder: Path) -> Path:
         raise TransientError(f"cannot move the file into {folder.name}/: {short_error(exc)}") from exc
 
 
-async def _finish_uninterrupted(step: Awaitable[T]) -> T:
-    """Run bookkeeping to its end even if we are cancelled meanwhile, then honour the cancellation."""
-    task = asyncio.ensure_future(step)
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        await task
-        raise
-
-
-async def _rollback(transaction: AsyncTransaction) -> None:
-    try:
-        await transaction.rollback()
-    except Exception as exc:  # noqa: BLE001 - the original error matters more; a dead link rolls back anyway
-        log_event(logger, "rollback_failed", logging.DEBUG, reason=short_error(exc))
-
-
 async def _release(conn: AsyncConnection, key: str) -> None:
     try:
-        await ledger.release(conn, key)
+        async with transaction(conn):
+            await ledger.release(conn, key)
     except Exception as exc:  # noqa: BLE001 - a broken connection loses its locks anyway
         log_event(logger, "claim_release_failed", logging.DEBUG, key=key, reason=short_error(exc))
         await conn.invalidate()

@@ -1,4 +1,8 @@
-"""The load ledger (`staging.file_loads`): claims, outcomes and the recovery of interrupted loads."""
+"""The load ledger (`staging.file_loads`): claims, outcomes and interrupted loads.
+
+Every function here only executes statements on the connection it is given; none commits. The
+ingest path runs them inside `services.unit_of_work.transaction`, which decides what commits together.
+"""
 
 from dataclasses import dataclass
 from typing import Final
@@ -6,12 +10,13 @@ from typing import Final
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from models import FileLoad
+from models import FileLoad, LoadStatus
 from services.importers.base import LoadResult
 from services.standardise import mapped_columns
 
 _TRY_LOCK: Final = text("SELECT pg_try_advisory_lock(hashtextextended(:key, 0))")
 _UNLOCK: Final = text("SELECT pg_advisory_unlock(hashtextextended(:key, 0))")
+_STALE_REASON: Final = "the loading process stopped before commit; nothing of this attempt was kept"
 
 
 @dataclass(frozen=True)
@@ -32,43 +37,47 @@ class LoadedFile:
     archived_as: str | None
 
 
+@dataclass(frozen=True)
+class LoadingFile:
+    """A ledger row still marked `loading`: in flight, or left by a process that died."""
+
+    id: int
+    file_name: str
+
+
 def claim_key(staging_schema: str, file_name: str) -> str:
     """The advisory-lock key that makes one process at a time the owner of a dropped file."""
     return f"dropfolder/{staging_schema}/{file_name}"
 
 
 async def try_claim(conn: AsyncConnection, key: str) -> bool:
-    """Take the session-level lock for `key` if nobody holds it; committed at once."""
-    is_claimed = bool((await conn.execute(_TRY_LOCK, {"key": key})).scalar_one())
-    await conn.commit()
-    return is_claimed
+    """Take the session-level lock for `key` if nobody holds it (it outlives the transaction)."""
+    return bool((await conn.execute(_TRY_LOCK, {"key": key})).scalar_one())
 
 
 async def release(conn: AsyncConnection, key: str) -> None:
     """Give the claim back."""
     await conn.execute(_UNLOCK, {"key": key})
-    await conn.commit()
 
 
 async def find_loaded(conn: AsyncConnection, sha256: str) -> LoadedFile | None:
     """The earlier load of this content, if any."""
     query = select(FileLoad.id, FileLoad.file_name, FileLoad.archived_as).where(
-        FileLoad.sha256 == sha256, FileLoad.status == "loaded"
+        FileLoad.sha256 == sha256, FileLoad.status == LoadStatus.LOADED
     )
     row = (await conn.execute(query)).first()
-    await conn.commit()
     return LoadedFile(row.id, row.file_name, row.archived_as) if row else None
 
 
 async def record_duplicate(conn: AsyncConnection, facts: FileFacts, original_id: int, worker: str) -> int:
-    """Record that this content was loaded before under `original_id`."""
+    """Record that this content was loaded before under `original_id`; returns the new row's id."""
     query = (
         insert(FileLoad)
         .values(
             file_name=facts.file_name,
             sha256=facts.sha256,
             size_bytes=facts.size_bytes,
-            status="duplicate",
+            status=LoadStatus.DUPLICATE,
             duplicate_of=original_id,
             worker=worker,
             seconds=0.0,
@@ -76,13 +85,11 @@ async def record_duplicate(conn: AsyncConnection, facts: FileFacts, original_id:
         )
         .returning(FileLoad.id)
     )
-    file_id = int((await conn.execute(query)).scalar_one())
-    await conn.commit()
-    return file_id
+    return int((await conn.execute(query)).scalar_one())
 
 
 async def start_load(conn: AsyncConnection, facts: FileFacts, kind: str, worker: str) -> int:
-    """Record (and commit) that a load has begun, so `--status` shows it and a crash leaves a trace."""
+    """Record that a load has begun (so `--status` shows it and a crash leaves a trace); returns its id."""
     query = (
         insert(FileLoad)
         .values(
@@ -90,23 +97,21 @@ async def start_load(conn: AsyncConnection, facts: FileFacts, kind: str, worker:
             sha256=facts.sha256,
             size_bytes=facts.size_bytes,
             kind=kind,
-            status="loading",
+            status=LoadStatus.LOADING,
             worker=worker,
         )
         .returning(FileLoad.id)
     )
-    file_id = int((await conn.execute(query)).scalar_one())
-    await conn.commit()
-    return file_id
+    return int((await conn.execute(query)).scalar_one())
 
 
 async def finish_load(conn: AsyncConnection, file_id: int, result: LoadResult, seconds: float) -> None:
-    """Mark the load done, inside the load's own transaction (the caller commits)."""
+    """Mark the load done; runs in the load's own transaction, so it commits with the staged rows."""
     await conn.execute(
         update(FileLoad)
         .where(FileLoad.id == file_id)
         .values(
-            status="loaded",
+            status=LoadStatus.LOADED,
             rows_loaded=result.rows_loaded,
             rows_rejected=result.rows_rejected,
             encoding=result.encoding,
@@ -123,7 +128,10 @@ async def previous_columns(conn: AsyncConnection, kind: str, file_id: int) -> di
     query = (
         select(FileLoad.column_map)
         .where(
-            FileLoad.kind == kind, FileLoad.status == "loaded", FileLoad.id < file_id, FileLoad.column_map.is_not(None)
+            FileLoad.kind == kind,
+            FileLoad.status == LoadStatus.LOADED,
+            FileLoad.id < file_id,
+            FileLoad.column_map.is_not(None),
         )
         .order_by(FileLoad.id.desc())
         .limit(1)
@@ -134,65 +142,38 @@ async def previous_columns(conn: AsyncConnection, kind: str, file_id: int) -> di
 async def record_failure(
     conn: AsyncConnection, file_id: int | None, facts: FileFacts, kind: str | None, error: str, worker: str
 ) -> int:
-    """Mark the load failed (or record a failed file that never got a ledger row) and commit."""
-    values = {"status": "failed", "kind": kind, "error": error, "finished_at": func.now()}
+    """Mark the load failed, or record a failed file that never got a ledger row; returns the row's id."""
+    values = {"status": LoadStatus.FAILED, "kind": kind, "error": error, "finished_at": func.now()}
     if file_id is None:
         query = insert(FileLoad).values(
             file_name=facts.file_name, sha256=facts.sha256 or None, size_bytes=facts.size_bytes, worker=worker, **values
         )
-        file_id = int((await conn.execute(query.returning(FileLoad.id))).scalar_one())
-    else:
-        await conn.execute(update(FileLoad).where(FileLoad.id == file_id).values(**values))
-    await conn.commit()
+        return int((await conn.execute(query.returning(FileLoad.id))).scalar_one())
+    await conn.execute(update(FileLoad).where(FileLoad.id == file_id).values(**values))
     return file_id
 
 
-async def record_interrupted(conn: AsyncConnection, file_id: int, reason: str) -> None:
-    """Mark a load that was rolled back on purpose (the file will be tried again) and commit."""
-    await conn.execute(
-        update(FileLoad)
-        .where(FileLoad.id == file_id)
-        .values(status="interrupted", error=reason, finished_at=func.now())
-    )
-    await conn.commit()
-
-
-async def record_archived(conn: AsyncConnection, file_id: int, archived_as: str) -> None:
-    """Remember where the file went (relative to the drop folder) and commit."""
-    await conn.execute(update(FileLoad).where(FileLoad.id == file_id).values(archived_as=archived_as))
-    await conn.commit()
-
-
-async def _mark_stale(conn: AsyncConnection, file_id: int) -> bool:
+async def record_interrupted(conn: AsyncConnection, file_id: int, reason: str) -> bool:
+    """Mark a load that is still `loading` as rolled back (the file is taken again); False if it was not."""
     result = await conn.execute(
         update(FileLoad)
-        .where(FileLoad.id == file_id, FileLoad.status == "loading")
-        .values(
-            status="interrupted",
-            error="the loading process stopped before commit; nothing of this attempt was kept",
-            finished_at=func.now(),
-        )
+        .where(FileLoad.id == file_id, FileLoad.status == LoadStatus.LOADING)
+        .values(status=LoadStatus.INTERRUPTED, error=reason, finished_at=func.now())
     )
-    await conn.commit()
     return bool(result.rowcount)
 
 
-async def recover_interrupted(conn: AsyncConnection, staging_schema: str) -> list[str]:
-    """Mark `loading` rows whose owner is gone as `interrupted`; returns their file names.
+async def record_stale(conn: AsyncConnection, file_id: int) -> bool:
+    """Mark a `loading` row whose process died as interrupted; False if it is no longer `loading`."""
+    return await record_interrupted(conn, file_id, _STALE_REASON)
 
-    An owner holds the file's advisory lock for as long as it lives, so a lock we can take
-    belongs to nobody: that load died with its process and its rows were rolled back.
-    """
-    rows = (await conn.execute(select(FileLoad.id, FileLoad.file_name).where(FileLoad.status == "loading"))).all()
-    await conn.commit()
-    recovered = []
-    for row in rows:
-        key = claim_key(staging_schema, row.file_name)
-        if not await try_claim(conn, key):
-            continue
-        try:
-            if await _mark_stale(conn, row.id):
-                recovered.append(row.file_name)
-        finally:
-            await release(conn, key)
-    return recovered
+
+async def record_archived(conn: AsyncConnection, file_id: int, archived_as: str) -> None:
+    """Remember where the file went (relative to the drop folder)."""
+    await conn.execute(update(FileLoad).where(FileLoad.id == file_id).values(archived_as=archived_as))
+
+
+async def loading_files(conn: AsyncConnection) -> list[LoadingFile]:
+    """Every ledger row still marked `loading`."""
+    query = select(FileLoad.id, FileLoad.file_name).where(FileLoad.status == LoadStatus.LOADING)
+    return [LoadingFile(row.id, row.file_name) for row in await conn.execute(query)]

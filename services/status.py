@@ -7,7 +7,7 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from models import FileLoad
+from models import FileLoad, LoadStatus
 from services.standardise import column_drift, mapped_columns, render_drift
 
 STATUS_KEYS: Final = ("file_name", "sha256", "kind", "status", "rows_loaded", "rows_rejected", "seconds", "error")
@@ -47,7 +47,7 @@ def with_drift(rows: Sequence[tuple[str | None, str, dict[str, object] | None]])
     drifts: list[str | None] = []
     for kind, status, column_map in rows:
         columns = mapped_columns(column_map)
-        if kind is None or status != "loaded" or columns is None:
+        if kind is None or status != LoadStatus.LOADED or columns is None:
             drifts.append(None)
             continue
         drifts.append(render_drift(column_drift(previous.get(kind), columns)))

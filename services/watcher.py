@@ -6,6 +6,7 @@ import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
@@ -16,9 +17,16 @@ from core.config import Settings
 from core.db import short_error
 from core.errors import BadFileError, TransientError
 from core.logfmt import log_event
-from services import ledger
-from services.inbox import Observation, is_candidate_name, is_settled, observe, processing_order, stat_file
-from services.ingest import Ingestor, Outcome, quarantine_file
+from services.inbox import (
+    Observation,
+    is_candidate_name,
+    is_settled,
+    observe,
+    processing_order,
+    quarantine_file,
+    stat_file,
+)
+from services.ingest import Ingestor, Outcome, log_quarantined
 
 logger = logging.getLogger(__name__)
 
@@ -169,11 +177,13 @@ class Watcher:
         logger.exception("event=unexpected_error file=%s", path.name)
         error = BadFileError(f"unexpected error: {type(exc).__name__}: {exc}", detail=short_error(exc))
         try:
-            moved_to = quarantine_file(self.settings, path, error, kind=None, sha256=None)
+            moved_to = quarantine_file(
+                path, self.settings.failed_dir, error, kind=None, sha256=None, moment=datetime.now(UTC)
+            )
         except OSError as move_exc:
             self._schedule_retry(path.name, f"could not quarantine: {short_error(move_exc)}")
             return Outcome.SKIPPED
-        log_event(logger, "file_quarantined", logging.WARNING, file=path.name, reason=error.reason, moved_to=moved_to)
+        log_quarantined(path.name, None, error, str(moved_to.relative_to(self.folder)))
         return Outcome.QUARANTINED
 
     def _schedule_retry(self, name: str, reason: str) -> None:
@@ -189,8 +199,7 @@ class Watcher:
     async def _recover(self) -> None:
         self._last_recovery = time.monotonic()
         try:
-            async with self.ingestor.engine.connect() as conn:
-                names = await ledger.recover_interrupted(conn, self.settings.staging_schema)
+            names = await self.ingestor.recover_interrupted()
         except (SQLAlchemyError, OSError, TransientError) as exc:  # retried on the next round
             log_event(logger, "recovery_skipped", logging.WARNING, reason=short_error(exc))
             return

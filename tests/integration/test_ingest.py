@@ -15,6 +15,7 @@ from core.errors import FileChangedError
 from services import ledger as ledger_service
 from services.importers.base import LoadJob, LoadResult
 from services.ingest import Ingestor, Outcome
+from services.unit_of_work import transaction
 from tests.helpers import error_report, fetch_all, ledger, staged_rows
 
 HEADER = "title,pdl count,top related titles 1,top related titles 2\n"
@@ -238,15 +239,31 @@ async def test_an_interrupted_load_is_marked_when_its_owner_is_gone(engine: Asyn
     facts = ledger_service.FileFacts("dead.csv", "0" * 64, 10)
     live = ledger_service.FileFacts("live.csv", "1" * 64, 10)
     async with engine.connect() as conn, engine.connect() as owner:
-        await ledger_service.start_load(conn, facts, "job_titles", "gone:1")
-        await ledger_service.start_load(conn, live, "job_titles", "alive:2")
-        assert await ledger_service.try_claim(owner, ledger_service.claim_key(settings.staging_schema, "live.csv"))
+        async with transaction(conn):
+            await ledger_service.start_load(conn, facts, "job_titles", "gone:1")
+            await ledger_service.start_load(conn, live, "job_titles", "alive:2")
+        async with transaction(owner):
+            assert await ledger_service.try_claim(owner, ledger_service.claim_key(settings.staging_schema, "live.csv"))
 
-        recovered = await ledger_service.recover_interrupted(conn, settings.staging_schema)
+        recovered = await Ingestor(engine, settings).recover_interrupted()
 
     assert recovered == ["dead.csv"]
     statuses = {row["file_name"]: row["status"] for row in await ledger(engine)}
     assert statuses == {"dead.csv": "interrupted", "live.csv": "loading"}
+
+
+async def test_ledger_writes_commit_only_with_their_transaction(engine: AsyncEngine) -> None:
+    facts = ledger_service.FileFacts("undone.csv", "2" * 64, 10)
+    async with engine.connect() as conn:
+        with pytest.raises(RuntimeError, match="stop"):
+            async with transaction(conn):
+                await ledger_service.start_load(conn, facts, "job_titles", "w:1")
+                await ledger_service.record_duplicate(conn, facts, 1, "w:1")
+                raise RuntimeError("stop")
+        async with transaction(conn):
+            await ledger_service.start_load(conn, facts, "job_titles", "w:1")
+
+    assert [(row["file_name"], row["status"]) for row in await ledger(engine)] == [("undone.csv", "loading")]
 
 
 async def test_file_names_that_look_like_sql_are_only_data(engine: AsyncEngine, settings: Settings) -> None:
