@@ -11,6 +11,7 @@ from typing import Any, Final
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.schema import DropSchema
 
@@ -29,6 +30,7 @@ APPLICATION_NAME: Final = "dropfolder"
 # 40001/40P01 (serialization failure, deadlock), which succeed when retried.
 _TRANSIENT_SQLSTATE_PREFIXES: Final = ("08", "53", "57", "58", "40001", "40P01")
 _DATA_SQLSTATE_PREFIX: Final = "22"
+_UNIQUE_VIOLATION: Final = "23505"
 # Retrying cannot fix these: the database does not exist, or the login is refused.
 _CONFIG_SQLSTATES: Final = {
     "3D000": "the database does not exist",
@@ -72,15 +74,31 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def translate_db_error(exc: BaseException) -> BaseException:
-    """Map a driver error onto TransientError or BadFileError; return anything else unchanged."""
+    """Map a driver error onto whose fault it is; return anything else (a bug of ours) unchanged.
+
+    The file's fault (BadFileError, quarantine) is only a value the database refused (SQLSTATE class
+    22). Every other database error is the system's fault (TransientError: the file stays and is
+    retried): the server or the link is down, or it refuses for reasons of its own (permissions,
+    read-only, disk full, timeouts, a missing table), none of which a different file would avoid.
+    """
     if isinstance(exc, TransientError | BadFileError):
         return exc
-    if is_transient(exc):
-        return TransientError(f"database unavailable: {short_error(exc)}")
     state = sqlstate_of(exc)
     if state is not None and state.startswith(_DATA_SQLSTATE_PREFIX):
         return BadFileError("the database refused a value in this file", detail=short_error(exc))
+    if is_transient(exc):
+        return TransientError(f"database unavailable: {short_error(exc)}")
+    if state is not None or any(isinstance(link, SQLAlchemyError) for link in _exception_chain(exc)):
+        return TransientError(f"database refused the load: {short_error(exc)}")
     return exc
+
+
+def unique_violation_of(exc: BaseException) -> str | None:
+    """The name of the unique constraint or index `exc` violated, if it is a unique violation."""
+    links = [link for link in _exception_chain(exc) if getattr(link, "sqlstate", None) == _UNIQUE_VIOLATION]
+    # SQLAlchemy's adapter repeats the SQLSTATE; the driver's own error underneath names the constraint.
+    names = [getattr(link, "constraint_name", None) for link in links]
+    return next((name for name in names if isinstance(name, str)), None)
 
 
 def short_error(exc: BaseException) -> str:

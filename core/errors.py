@@ -12,7 +12,7 @@ class BadFileError(Exception):
 
 
 class TransientError(Exception):
-    """Something around the file failed (database down, disk full): keep the file and retry later."""
+    """The system's fault, not the file's (database down or refusing, disk full): keep the file, retry later."""
 
 
 class FileChangedError(TransientError):

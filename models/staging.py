@@ -3,6 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Final
 
 from sqlalchemy import (
     BigInteger,
@@ -25,6 +26,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import STAGING, Base
 
+# The ledger's unique index on the content of loaded files: a second load of the same bytes violates it.
+DUPLICATE_CONTENT_INDEX: Final = "uq_file_loads_sha256_loaded"
+
 
 class LoadStatus(StrEnum):
     """Where one attempt to take a file stands; the ledger's CHECK constraint allows exactly these."""
@@ -43,7 +47,7 @@ class FileLoad(Base):
     __table_args__ = (
         CheckConstraint(f"status IN {tuple(status.value for status in LoadStatus)!r}", name="status"),
         # The database itself refuses to record the same content as loaded twice.
-        Index("uq_file_loads_sha256_loaded", "sha256", unique=True, postgresql_where=text("status = 'loaded'")),
+        Index(DUPLICATE_CONTENT_INDEX, "sha256", unique=True, postgresql_where=text("status = 'loaded'")),
         Index("ix_file_loads_status", "status"),
         {"schema": STAGING},
     )

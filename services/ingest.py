@@ -139,6 +139,11 @@ class Ingestor:
             async with transaction(conn):
                 await ledger.record_interrupted(conn, file_id, _CHANGED_REASON)
             raise
+        except _LoadedElsewhereError:
+            return await self._lost_race(conn, path, facts, file_id)
+        except TransientError as exc:
+            await self._note_interrupted(conn, file_id, str(exc))
+            raise
         await finish_uninterrupted(self._archive_loaded(conn, path, file_id))
         _log_loaded(path, result.kind or importer.kind, result, seconds, file_id)
         return Outcome.LOADED
@@ -164,11 +169,32 @@ class Ingestor:
                 seconds = time.monotonic() - started
                 await ledger.finish_load(conn, file_id, result, seconds)
         except Exception as exc:
+            if ledger.is_duplicate_content(exc):
+                raise _LoadedElsewhereError from exc
             translated = translate_db_error(exc)
             if translated is not exc:
                 raise translated from exc
             raise
         return result, seconds
+
+    async def _note_interrupted(self, conn: AsyncConnection, file_id: int, reason: str) -> None:
+        """Mark the rolled-back attempt in the ledger if the database lets us; recovery does it otherwise."""
+        try:
+            async with transaction(conn):
+                await ledger.record_interrupted(conn, file_id, reason)
+        except Exception as exc:  # noqa: BLE001 - the system is in trouble already; the original error is raised
+            log_event(logger, "ledger_update_skipped", logging.DEBUG, file_id=file_id, reason=short_error(exc))
+
+    async def _lost_race(self, conn: AsyncConnection, path: Path, facts: FileFacts, file_id: int) -> Outcome:
+        """Another process committed the same content while we loaded it: ours was rolled back, so it is a duplicate."""
+        async with transaction(conn):
+            earlier = await ledger.find_loaded(conn, facts.sha256)
+            if earlier is None:  # that load is gone again (reloaded): simply try once more
+                raise TransientError("another process loaded the same content at the same time; trying again")
+            await ledger.mark_duplicate(conn, file_id, earlier.id)
+        await self._archive_loaded(conn, path, file_id)
+        _log_duplicate(facts, earlier)
+        return Outcome.DUPLICATE
 
     async def _archive_loaded(self, conn: AsyncConnection, path: Path, file_id: int) -> None:
         target = await _archive(path, self.settings.processed_dir)
@@ -186,14 +212,7 @@ class Ingestor:
         async with transaction(conn):
             duplicate_id = await ledger.record_duplicate(conn, facts, earlier.id, self.worker)
         await self._archive_loaded(conn, path, duplicate_id)
-        log_event(
-            logger,
-            "file_duplicate",
-            file=path.name,
-            sha256=facts.sha256,
-            duplicate_of=earlier.id,
-            original=earlier.file_name,
-        )
+        _log_duplicate(facts, earlier)
         return Outcome.DUPLICATE
 
     async def _quarantine(
@@ -250,6 +269,21 @@ def check_reject_ratio(result: LoadResult, max_reject_ratio: float) -> None:
 _EMPTY_REASON = "the file is empty (0 bytes); drop it again once it has content"
 _SYMLINK_REASON = "symbolic links are refused: copy the file itself into the folder"
 _CHANGED_REASON = "the file changed while it was being loaded; it will be loaded once it stops changing"
+
+
+class _LoadedElsewhereError(Exception):
+    """The ledger refused our `loaded` row: another process committed the same content first."""
+
+
+def _log_duplicate(facts: FileFacts, earlier: ledger.LoadedFile) -> None:
+    log_event(
+        logger,
+        "file_duplicate",
+        file=facts.file_name,
+        sha256=facts.sha256,
+        duplicate_of=earlier.id,
+        original=earlier.file_name,
+    )
 
 
 def _log_loaded(path: Path, kind: str, result: LoadResult, seconds: float, file_id: int) -> None:

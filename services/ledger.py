@@ -10,7 +10,9 @@ from typing import Final
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.db import unique_violation_of
 from models import FileLoad, LoadStatus
+from models.staging import DUPLICATE_CONTENT_INDEX
 from services.importers.base import LoadResult
 from services.standardise import mapped_columns
 
@@ -86,6 +88,20 @@ async def record_duplicate(conn: AsyncConnection, facts: FileFacts, original_id:
         .returning(FileLoad.id)
     )
     return int((await conn.execute(query)).scalar_one())
+
+
+async def mark_duplicate(conn: AsyncConnection, file_id: int, original_id: int) -> None:
+    """Turn a load that lost the race to another process loading the same content into a duplicate of it."""
+    await conn.execute(
+        update(FileLoad)
+        .where(FileLoad.id == file_id)
+        .values(status=LoadStatus.DUPLICATE, duplicate_of=original_id, finished_at=func.now())
+    )
+
+
+def is_duplicate_content(exc: BaseException) -> bool:
+    """Whether `exc` is the ledger refusing a second `loaded` row for the same content (two processes raced)."""
+    return unique_violation_of(exc) == DUPLICATE_CONTENT_INDEX
 
 
 async def start_load(conn: AsyncConnection, facts: FileFacts, kind: str, worker: str) -> int:

@@ -15,8 +15,9 @@ from watchfiles import Change, awatch
 
 from core.config import Settings
 from core.db import short_error
-from core.errors import BadFileError, TransientError
+from core.errors import BadFileError, FileChangedError, TransientError
 from core.logfmt import log_event
+from services.faults import FaultSpell
 from services.inbox import (
     Observation,
     is_candidate_name,
@@ -50,6 +51,7 @@ class Watcher:
     _pending: dict[str, Observation] = field(default_factory=dict)
     _retries: dict[str, _Retry] = field(default_factory=dict)
     _exhausted: set[str] = field(default_factory=set)
+    _faults: FaultSpell = field(default_factory=FaultSpell)
     _last_scan: float = 0.0
     _last_recovery: float = 0.0
 
@@ -79,7 +81,7 @@ class Watcher:
             await self._tick(stop)
 
     async def run_once(self, stop: asyncio.Event) -> bool:
-        """Process the files present now (waiting for each to settle); False if some had to be left."""
+        """Process the files present now (waiting for each to settle); False if some were left in the folder."""
         self._prepare_folders()
         await self._recover()
         self._scan()
@@ -88,7 +90,7 @@ class Watcher:
             await self._process_ready(stop, only=wanted)
             await asyncio.sleep(self.settings.tick_seconds)
             self._restat()
-        return not (wanted & self._exhausted)
+        return not (wanted & set(self._pending))  # stopped, or given up on after once_attempts: not done
 
     def _prepare_folders(self) -> None:
         for folder in (self.folder, self.settings.processed_dir, self.settings.failed_dir):
@@ -165,11 +167,15 @@ class Watcher:
     async def _process(self, path: Path) -> None:
         try:
             outcome = await self.ingestor.ingest(path)
+        except FileChangedError as exc:
+            self._retry_later(path.name, str(exc), is_fault=False)
+            return
         except TransientError as exc:
-            self._schedule_retry(path.name, str(exc))
+            self._retry_later(path.name, str(exc), is_fault=True)
             return
         except Exception as exc:  # noqa: BLE001 - the one broad handler: a bad file never stops the service
             outcome = self._quarantine_unexpected(path, exc)
+        self._end_fault_spell()
         self.outcomes[outcome] += 1
         self._forget(path.name)
 
@@ -181,12 +187,13 @@ class Watcher:
                 path, self.settings.failed_dir, error, kind=None, sha256=None, moment=datetime.now(UTC)
             )
         except OSError as move_exc:
-            self._schedule_retry(path.name, f"could not quarantine: {short_error(move_exc)}")
+            self._retry_later(path.name, f"could not quarantine: {short_error(move_exc)}", is_fault=True)
             return Outcome.SKIPPED
         log_quarantined(path.name, None, error, str(moved_to.relative_to(self.folder)))
         return Outcome.QUARANTINED
 
-    def _schedule_retry(self, name: str, reason: str) -> None:
+    def _retry_later(self, name: str, reason: str, *, is_fault: bool) -> None:
+        """Leave the file where it is and try it again after a backoff; a system fault is said once per spell."""
         previous = self._retries.get(name, _Retry(0, 0.0))
         attempts = previous.attempts + 1
         delay = min(self.settings.retry_max_seconds, 2.0 ** (attempts - 1))
@@ -194,7 +201,30 @@ class Watcher:
         self.outcomes["retry"] += 1
         if self.is_once and attempts >= self.settings.once_attempts:
             self._exhausted.add(name)
-        log_event(logger, "load_retry", logging.WARNING, file=name, attempt=attempts, retry_in_s=delay, reason=reason)
+        is_news = is_fault and self._faults.note_failure(reason, time.monotonic())
+        if is_news:
+            log_event(
+                logger,
+                "system_fault",
+                logging.ERROR,
+                reason=reason,
+                file=name,
+                files_waiting=len(self._pending),
+                note="not the file's fault: files stay in the drop folder and are retried until this is fixed",
+            )
+        level = logging.DEBUG if is_fault and not is_news else logging.INFO
+        log_event(logger, "load_retry", level, file=name, attempt=attempts, retry_in_s=delay, reason=reason)
+
+    def _end_fault_spell(self) -> None:
+        ended = self._faults.end(time.monotonic())
+        if ended is not None:
+            log_event(
+                logger,
+                "system_recovered",
+                seconds=ended.seconds,
+                failed_attempts=ended.failed_attempts,
+                last_reason=ended.reason,
+            )
 
     async def _recover(self) -> None:
         self._last_recovery = time.monotonic()

@@ -1,10 +1,10 @@
-"""Translating driver errors: transient (retry later) versus a bad file (quarantine) versus anything else."""
+"""Translating driver errors: the system's fault (retry later) versus the file's (quarantine) versus a bug of ours."""
 
 import asyncpg.exceptions as pg
 import pytest
 from sqlalchemy.exc import DBAPIError
 
-from core.db import is_transient, short_error, sqlstate_of, translate_db_error
+from core.db import is_transient, short_error, sqlstate_of, translate_db_error, unique_violation_of
 from core.errors import BadFileError, TransientError
 
 
@@ -147,10 +147,36 @@ def test_data_exceptions_become_bad_files(exc: BaseException) -> None:
 
 
 @pytest.mark.parametrize(
-    "exc", [pg.UniqueViolationError("duplicate key"), ValueError("x"), wrapped(pg.UndefinedTableError("missing"))]
+    "exc",
+    [
+        pg.InsufficientPrivilegeError("permission denied for table job_titles"),
+        pg.ReadOnlySQLTransactionError("cannot execute INSERT in a read-only transaction"),
+        pg.QueryCanceledError("canceling statement due to statement timeout"),
+        pg.LockNotAvailableError("canceling statement due to lock timeout"),
+        pg.UniqueViolationError("duplicate key"),
+        wrapped(pg.UndefinedTableError("relation staging.job_titles does not exist")),
+        wrapped(ValueError("no sqlstate, but raised through the database layer")),
+    ],
+    ids=lambda exc: type(exc).__name__,
 )
-def test_other_errors_are_returned_unchanged(exc: BaseException) -> None:
+def test_every_other_database_error_is_the_systems_fault(exc: BaseException) -> None:
+    translated = translate_db_error(exc)
+    assert isinstance(translated, TransientError)
+    assert str(translated).endswith(short_error(exc))
+
+
+@pytest.mark.parametrize("exc", [ValueError("x"), KeyError("k"), RuntimeError("a bug of ours")])
+def test_errors_outside_the_database_are_returned_unchanged(exc: BaseException) -> None:
     assert translate_db_error(exc) is exc
+
+
+def test_a_unique_violation_names_its_constraint_through_the_wrappers() -> None:
+    driver = pg.UniqueViolationError("duplicate key value violates unique constraint")
+    driver.constraint_name = "uq_file_loads_sha256_loaded"  # asyncpg sets it from the server's error fields
+    assert unique_violation_of(wrapped(caused_by(FakeDriverError("adapter", "23505"), driver))) == (
+        "uq_file_loads_sha256_loaded"
+    )
+    assert unique_violation_of(pg.DataError("bad")) is None
 
 
 @pytest.mark.parametrize(
