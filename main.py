@@ -55,11 +55,22 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     mode.add_argument(
         "--make-migration", metavar="MESSAGE", help="generate the alembic revision for newly declared kinds"
     )
-    parser.add_argument("--json", action="store_true", help="with --status: print JSON")
+    mode.add_argument(
+        "--check", nargs="+", type=Path, metavar="FILE", help="dry run: what loading FILE would do; writes nothing"
+    )
+    parser.add_argument(
+        "--requeue",
+        nargs="*",
+        metavar="NAME",
+        help="move quarantined files (all, or the named ones) back into the drop folder; with --watch/--once, then run",
+    )
+    parser.add_argument("--json", action="store_true", help="with --status or --check: print JSON")
     parser.add_argument("--interval", action="store_true", help="with --export-sql: one row per interval, not day")
     args = parser.parse_args(argv)
-    if args.json and not args.status:
-        parser.error("--json goes with --status")
+    if args.json and not (args.status or args.check):
+        parser.error("--json goes with --status or --check")
+    if args.requeue is not None and _is_command(args):
+        parser.error("--requeue runs alone, or before --watch/--once")
     if args.interval and args.export_sql is None:
         parser.error("--interval goes with --export-sql")
     return args
@@ -79,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     folder = args.watch if args.watch is not None else args.once
     if folder:
         settings = settings.model_copy(update={"imports_dir": Path(folder)})
-    is_quiet = args.status
+    is_quiet = args.status or bool(args.check)
     setup_logging(
         settings.logs_dir,
         settings.log_file_name,
@@ -90,6 +101,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     # Until the watcher installs its own handlers, a stop request simply ends the process cleanly.
     signal.signal(signal.SIGTERM, _stop_during_start_up)
+    if args.requeue is not None:
+        requeued = _requeue(settings, args.requeue)
+        if requeued != EXIT_OK or folder is None:
+            return requeued
+    return _run_logging_failures(args, settings)
+
+
+def _run_logging_failures(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the mode; a failure of the service itself is one clear line and an exit code, not a traceback."""
     try:
         return asyncio.run(_run(args, settings))
     except TransientError as exc:
@@ -160,6 +180,14 @@ async def _run_mode(
 
         await run_analysis(engine, settings)
         return EXIT_OK
+    if args.check:
+        from services import check
+        from services.importers import importers_for
+        from services.ingest import Ingestor
+
+        results = await check.check_files(Ingestor(engine, settings, importers=importers_for(declarations)), args.check)
+        print(check.render_json(results) if args.json else check.render_text(results).rstrip("\n"))
+        return EXIT_OK if check.all_would_load(results) else EXIT_FAILED
     if args.export_sql is not None:
         from services.meter_export import export_meter_readings
 
@@ -173,7 +201,24 @@ def _stop_during_start_up(signum: int, frame: object) -> None:
 
 
 def _is_command(args: argparse.Namespace) -> bool:
-    return bool(args.pipeline or args.analysis or args.status or args.export_sql is not None or args.make_migration)
+    return bool(
+        args.pipeline
+        or args.analysis
+        or args.status
+        or args.check
+        or args.export_sql is not None
+        or args.make_migration
+    )
+
+
+def _requeue(settings: Settings, names: list[str]) -> int:
+    from services.housekeeping import requeue
+
+    done = requeue(settings.failed_dir, settings.imports_dir, names)
+    for name in done.not_found:
+        print(f"error: {name} is not in {settings.failed_dir}", file=sys.stderr)
+    print(f"requeued {len(done.moved)} file(s) into {settings.imports_dir}", file=sys.stderr)
+    return EXIT_FAILED if done.not_found else EXIT_OK
 
 
 async def _serve(
@@ -214,7 +259,8 @@ async def _serve(
         uptime_s=time.monotonic() - started,
         **{key: watcher.outcomes[key] for key in ("loaded", "duplicate", "quarantined", "retry")},
     )
-    return EXIT_OK if is_complete else EXIT_FAILED
+    # A watcher stopped on request has done its job; `--once` has only when every file it found was handled.
+    return EXIT_OK if is_complete or not is_once else EXIT_FAILED
 
 
 async def _beat(path: Path, stop: asyncio.Event) -> None:
@@ -238,7 +284,7 @@ async def _until_done_or_stopped(work: "asyncio.Task[object]", stop: asyncio.Eve
             work.cancel()
             log_event(logger, "shutdown_forced", logging.WARNING, note="the file in flight was rolled back")
             await asyncio.gather(work, return_exceptions=True)
-            return True
+            return False
     result = work.result()
     return result is not False
 

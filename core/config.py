@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     rescan_seconds: PositiveFloat = 5.0
     force_polling: bool = False
     shutdown_grace_seconds: PositiveFloat = 25.0
-    retry_max_seconds: PositiveFloat = 60.0
+    retry_max_seconds: PositiveFloat = 30.0
     once_attempts: PositiveInt = 3
 
     # Declared kinds: TOML files in services/kinds/ always; kinds_dir adds a folder of your own, whose
@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     log_file_name: str = "service.log"
     log_file_max_bytes: PositiveInt = 10 << 20
     log_file_backups: int = Field(default=5, ge=0)
+
+    # Retention: archived copies in processed/ older than this many days are deleted by the running
+    # watcher (the ledger keeps their record); unset keeps them forever. Quarantined files are never deleted.
+    processed_retention_days: PositiveFloat | None = None
 
     @field_validator("db_string", "db_string_async", mode="before")
     @classmethod

@@ -170,3 +170,36 @@ def hash_file(path: Path) -> tuple[str, int]:
     with open(path, "rb") as stream:
         digest = hashlib.file_digest(stream, "sha256")
         return digest.hexdigest(), stream.tell()
+
+
+def quarantined_files(failed_dir: Path) -> list[Path]:
+    """The quarantined files in `failed_dir` (not their error reports), by name."""
+    if not failed_dir.is_dir():
+        return []
+    return sorted(
+        path
+        for path in failed_dir.iterdir()
+        if not path.name.endswith(ERROR_REPORT_SUFFIX) and not path.name.startswith(".") and stat_file(path)
+    )
+
+
+def requeue_file(path: Path, imports_dir: Path, moment: datetime) -> Path:
+    """Move a quarantined file back into the drop folder (never over a waiting file), then drop its error report."""
+    target = move_without_overwrite(path, imports_dir, moment)
+    path.with_name(f"{path.name}{ERROR_REPORT_SUFFIX}").unlink(missing_ok=True)
+    return target
+
+
+def expired_archives(processed_dir: Path, max_age_seconds: float, now: float) -> list[Path]:
+    """Archived files whose archiving (their inode change time, set by the move) is older than `max_age_seconds`."""
+    if not processed_dir.is_dir():
+        return []
+    expired = []
+    with os.scandir(processed_dir) as entries:
+        for entry in entries:
+            if (
+                entry.is_file(follow_symlinks=False)
+                and now - entry.stat(follow_symlinks=False).st_ctime > max_age_seconds
+            ):
+                expired.append(Path(entry.path))
+    return sorted(expired)

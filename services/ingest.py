@@ -120,15 +120,36 @@ class Ingestor:
             return await self._archive_earlier_load(conn, path, facts, earlier)
         return await self._route_and_load(conn, path, facts, before)
 
+    async def choose_importer(self, path: Path, size_bytes: int) -> Importer:
+        """The import service that takes this file; BadFileError when it is empty or nothing recognises it."""
+        if size_bytes == 0:
+            raise BadFileError(_EMPTY_REASON)
+        importer = detect_kind(path.name, await asyncio.to_thread(read_head, path), self.importers)
+        if importer is None:
+            raise BadFileError(_unrecognised_reason(self.importers))
+        return importer
+
+    def load_job(self, path: Path, importer: Importer, file_id: int, started: float) -> LoadJob:
+        """What `importer` needs to load `path` under ledger row `file_id`."""
+        return LoadJob(
+            path=path,
+            file_id=file_id,
+            staging_schema=self.settings.staging_schema,
+            copy_chunk_bytes=self.settings.copy_chunk_bytes,
+            on_progress=_progress_logger(path.name, importer.kind, started, self.settings.progress_seconds),
+        )
+
+    async def stage(self, conn: AsyncConnection, importer: Importer, job: LoadJob) -> LoadResult:
+        """Stage the file's rows inside the caller's transaction and judge them (column drift, reject ratio)."""
+        result = await _with_drift(conn, await importer.load(conn, job), importer.kind, job.file_id)
+        check_reject_ratio(result, self.settings.max_reject_ratio)
+        return result
+
     async def _route_and_load(self, conn: AsyncConnection, path: Path, facts: FileFacts, before: FileStat) -> Outcome:
-        if facts.size_bytes == 0:
-            return await self._quarantine(conn, path, facts, None, BadFileError(_EMPTY_REASON))
         try:
-            importer = detect_kind(path.name, await asyncio.to_thread(read_head, path), self.importers)
+            importer = await self.choose_importer(path, facts.size_bytes)
         except BadFileError as exc:
             return await self._quarantine(conn, path, facts, None, exc)
-        if importer is None:
-            return await self._quarantine(conn, path, facts, None, BadFileError(_unrecognised_reason(self.importers)))
         async with transaction(conn):
             file_id = await ledger.start_load(conn, facts, importer.kind, self.worker)
         try:
@@ -153,17 +174,9 @@ class Ingestor:
     ) -> tuple[LoadResult, float]:
         """The file's rows and its ledger row, in one transaction."""
         started = time.monotonic()
-        job = LoadJob(
-            path=path,
-            file_id=file_id,
-            staging_schema=self.settings.staging_schema,
-            copy_chunk_bytes=self.settings.copy_chunk_bytes,
-            on_progress=_progress_logger(path.name, importer.kind, started, self.settings.progress_seconds),
-        )
         try:
             async with transaction(conn):
-                result = await _with_drift(conn, await importer.load(conn, job), importer.kind, file_id)
-                check_reject_ratio(result, self.settings.max_reject_ratio)
+                result = await self.stage(conn, importer, self.load_job(path, importer, file_id, started))
                 if stat_file(path) != before:
                     raise FileChangedError(f"{path.name} changed while it was being loaded")
                 seconds = time.monotonic() - started

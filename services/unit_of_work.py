@@ -1,5 +1,7 @@
 """Where transactions on the ingest path begin and end: `transaction` is the only place that commits.
 
+(`rolled_back` is its dry-run twin for `--check`: the same work, never kept.)
+
 The ledger's functions only execute statements; the caller decides what belongs together by
 running them inside one `transaction`. A file's staged rows and its ledger row therefore commit
 together or not at all, and nothing called inside a load can commit half a file.
@@ -34,6 +36,16 @@ async def transaction(conn: AsyncConnection) -> AsyncIterator[AsyncConnection]:
         await _rollback(started)
         raise
     await finish_uninterrupted(started.commit())
+
+
+@asynccontextmanager
+async def rolled_back(conn: AsyncConnection) -> AsyncIterator[AsyncConnection]:
+    """Run the block in one transaction that is always rolled back: a dry run that writes nothing."""
+    started = await conn.begin()
+    try:
+        yield conn
+    finally:
+        await _rollback(started)
 
 
 async def finish_uninterrupted(step: Awaitable[T]) -> T:

@@ -18,6 +18,7 @@ from core.db import short_error
 from core.errors import BadFileError, FileChangedError, TransientError
 from core.logfmt import log_event
 from services.faults import FaultSpell
+from services.housekeeping import prune_archive
 from services.inbox import (
     Observation,
     is_candidate_name,
@@ -32,6 +33,7 @@ from services.ingest import Ingestor, Outcome, log_quarantined
 logger = logging.getLogger(__name__)
 
 RECOVERY_EVERY_SECONDS: Final = 60.0
+PRUNE_EVERY_SECONDS: Final = 3600.0
 
 
 @dataclass
@@ -54,6 +56,7 @@ class Watcher:
     _faults: FaultSpell = field(default_factory=FaultSpell)
     _last_scan: float = 0.0
     _last_recovery: float = 0.0
+    _last_prune: float = -PRUNE_EVERY_SECONDS
 
     @property
     def folder(self) -> Path:
@@ -104,6 +107,8 @@ class Watcher:
             self._restat()
         if now - self._last_recovery >= RECOVERY_EVERY_SECONDS:
             await self._recover()
+        if now - self._last_prune >= PRUNE_EVERY_SECONDS:
+            await self._prune()
         await self._process_ready(stop)
 
     def _note_changes(self, changes: set[tuple[Change, str]]) -> None:
@@ -225,6 +230,17 @@ class Watcher:
                 failed_attempts=ended.failed_attempts,
                 last_reason=ended.reason,
             )
+
+    async def _prune(self) -> None:
+        """Delete archived copies past their retention (when one is set); a failure is logged and retried later."""
+        self._last_prune = time.monotonic()
+        days = self.settings.processed_retention_days
+        if days is None:
+            return
+        try:
+            await asyncio.to_thread(prune_archive, self.settings.processed_dir, days)
+        except OSError as exc:
+            log_event(logger, "prune_skipped", logging.WARNING, reason=short_error(exc))
 
     async def _recover(self) -> None:
         self._last_recovery = time.monotonic()

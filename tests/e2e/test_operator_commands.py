@@ -1,0 +1,98 @@
+"""The operator's commands as real processes: --check, --requeue, and --once stopped before it is done."""
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.config import Settings
+from tests.e2e.conftest import MAIN, run_main, service_env
+from tests.helpers import fetch_all, ledger
+
+HEADER = "title,pdl count,top related titles 1\n"
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+async def test_check_exits_0_for_a_good_file_and_1_naming_a_line_for_a_bad_one(
+    engine: AsyncEngine, settings: Settings, tmp_path: Path
+) -> None:
+    good = _write(tmp_path / "good.csv", HEADER + "a,1,b\nc,2,d\n")
+    bad = _write(tmp_path / "bad.csv", HEADER + "a,x,b\nc,y,d\ne,1,f\n")
+
+    passed = run_main(settings, "--check", str(good))
+    failed = run_main(settings, "--check", str(good), str(bad))
+    as_json = run_main(settings, "--check", str(bad), "--json")
+
+    assert passed.returncode == 0, passed.stderr
+    assert passed.stdout == "good.csv: would load as job_titles: 2 rows, 0 rejected\n"
+    assert failed.returncode == 1
+    assert "bad.csv: would be quarantined (line 2): 2 of 3 rows were rejected" in failed.stdout
+    assert json.loads(as_json.stdout)[0]["verdict"] == "would be quarantined"
+    assert await ledger(engine) == []
+    assert good.exists() and bad.exists()
+
+
+async def test_requeue_puts_a_quarantined_file_back_and_it_loads_once_the_cause_is_fixed(
+    engine: AsyncEngine, settings: Settings
+) -> None:
+    _write(settings.imports_dir / "strict.csv", HEADER + "a,x,b\nc,1,d\n")  # half its rows are bad
+    first = run_main(settings, "--once", str(settings.imports_dir))
+    assert first.returncode == 0 and (settings.failed_dir / "strict.csv.error.json").exists()
+
+    unknown = run_main(settings, "--requeue", "nope.csv")
+    again = run_main(settings, "--requeue", "strict.csv", "--once", str(settings.imports_dir), MAX_REJECT_RATIO="0.5")
+
+    assert unknown.returncode == 1 and "nope.csv" in unknown.stderr
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "event=file_requeued file=strict.csv" in again.stdout
+    assert list(settings.failed_dir.iterdir()) == []
+    assert [(e["file_name"], e["status"]) for e in await ledger(engine)] == [
+        ("strict.csv", "failed"),
+        ("strict.csv", "loaded"),
+    ]
+    assert await fetch_all(engine, "SELECT title FROM staging.job_titles") == [{"title": "c"}]
+
+
+def test_once_stopped_before_its_files_are_handled_exits_non_zero(settings: Settings) -> None:
+    growing = _write(settings.imports_dir / "growing.csv", HEADER)
+    stop_writing = threading.Event()
+
+    def keep_writing() -> None:  # the file never settles
+        while not stop_writing.wait(0.1):
+            with open(growing, "a", encoding="utf-8") as stream:
+                stream.write("a,1,b\n")
+
+    writer = threading.Thread(target=keep_writing, daemon=True)
+    writer.start()
+    log = settings.logs_dir / "service.log"
+    process = subprocess.Popen(
+        [sys.executable, str(MAIN), "--once", str(settings.imports_dir)],
+        cwd=settings.imports_dir.parent,
+        env=service_env(settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (log.exists() and b"event=startup" in log.read_bytes()):
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.05)
+        time.sleep(0.5)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 1
+    finally:
+        stop_writing.set()
+        writer.join()
+        if process.poll() is None:
+            process.kill()
+    assert growing.exists()
