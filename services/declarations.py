@@ -14,7 +14,7 @@ import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from core.errors import ConfigError
-from services.standardise import header_key
+from services.column_matching import header_key
 
 SHIPPED_KINDS_DIR: Final = Path(__file__).resolve().parent / "kinds"
 BUILT_IN_KINDS: Final = frozenset({"job_titles", "nem12", "sqlite"})

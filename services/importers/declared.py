@@ -17,12 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.db import driver_connection
 from core.errors import BadFileError
+from services.column_matching import ColumnMatch, ColumnSpec, match_columns
+from services.column_types import standardise
 from services.declarations import KindDeclaration
 from services.importers.base import LoadJob, LoadResult, Reject
 from services.importers.copying import CopyTarget, copy_rows, text_row
 from services.importers.records import SourceFormat, iter_source_records, sniff_format, source_fields
 from services.importers.sources import read_head
-from services.standardise import ColumnMatch, ColumnSpec, match_columns, standardise
 
 MIN_MATCHED_COLUMNS: Final = 2
 MAX_SHOWN: Final = 120

@@ -18,8 +18,8 @@ from core.errors import BadFileError
 from services.importers.base import Reject
 from services.importers.csv_lines import first_row, iter_csv_records
 from services.importers.encodings import UTF8, choose_fallback_encoding, scan_encoding
+from services.importers.json_flattening import flatten
 from services.importers.sources import open_binary, open_text
-from services.standardise import flatten
 
 if TYPE_CHECKING:
     from services.declarations import KindDeclaration

@@ -18,12 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.db import driver_connection
 from core.errors import BadFileError
 from core.logfmt import log_event
+from services.column_matching import match_columns
 from services.declarations import KindDeclaration
 from services.importers.base import LoadJob, LoadResult, Reject
 from services.importers.copying import CopyTarget, copy_rows
 from services.importers.declared import FieldMap, WarningCounter, claims_match, copy_columns, mapped_lines, specs
 from services.importers.records import SQLITE_MAGIC, SourceRecord
-from services.standardise import match_columns
 
 logger = logging.getLogger(__name__)
 

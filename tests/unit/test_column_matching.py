@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.standardise import ColumnSpec, Drift, column_drift, header_key, match_columns, render_drift
+from services.column_matching import ColumnSpec, Drift, column_drift, header_key, match_columns, render_drift
 
 LEADS = [
     ColumnSpec("lead_id", "text", required=True, aliases=("id", "lead id", "external id")),

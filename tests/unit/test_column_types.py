@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.standardise import (
+from services.column_types import (
     COLUMN_TYPES,
     MAX_BIGINT,
     MIN_BIGINT,

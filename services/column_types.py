@@ -1,0 +1,160 @@
+"""The declared column types: each one's standardiser (text, integer, date, email, phone, US state, ZIP).
+
+No I/O, logging or settings here. Every standardiser takes the raw text (or None), returns None for a
+blank value and raises ValueError with a short reason ("'abc' is not a whole number") for one that
+does not fit its type.
+"""
+
+import datetime
+import re
+import unicodedata
+from collections.abc import Callable
+from typing import Final
+
+import phonenumbers
+
+from services.column_matching import header_key
+from services.us_states import US_STATE_NAMES
+
+MIN_BIGINT: Final = -(2**63)
+MAX_BIGINT: Final = 2**63 - 1
+MAX_SHOWN_CHARS: Final = 60
+
+_INTEGER: Final = re.compile(r"[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.0+)?")
+_ISO_DATE: Final = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_US_DATE: Final = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+_ZIP_PLUS_4: Final = re.compile(r"([0-9]{5})-?[0-9]{4}")
+_SHORT_ZIP: Final = re.compile(r"([0-9]{1,5})(?:\.0+)?")
+
+
+def _shown(raw: str) -> str:
+    text = raw if len(raw) <= MAX_SHOWN_CHARS else f"{raw[:MAX_SHOWN_CHARS]}…"
+    return repr(text)
+
+
+def _blank(raw: str | None) -> str | None:
+    text = raw.strip() if raw is not None else ""
+    return text or None
+
+
+# ---- one standardiser per column type -------------------------------------------------------
+
+
+def standardise_text(raw: str | None) -> str | None:
+    """NFKC text, trimmed, with each run of whitespace made one space; None when empty."""
+    if raw is None:
+        return None
+    return " ".join(unicodedata.normalize("NFKC", raw).split()) or None
+
+
+def standardise_integer(raw: str | None) -> int | None:
+    """A whole number (`12`, `12.0`, `1,200`, `+5`, `-3`) in the Postgres bigint range; raises ValueError."""
+    text = _blank(raw)
+    if text is None:
+        return None
+    if _INTEGER.fullmatch(text) is None:
+        raise ValueError(f"{_shown(text)} is not a whole number")
+    value = int(text.split(".")[0].replace(",", ""))
+    if not MIN_BIGINT <= value <= MAX_BIGINT:
+        raise ValueError(f"{_shown(text)} is outside the whole-number range ({MIN_BIGINT} to {MAX_BIGINT})")
+    return value
+
+
+def standardise_date(raw: str | None) -> datetime.date | None:
+    """A date from ISO `YYYY-MM-DD` or US `MM/DD/YYYY` (`M/D/YYYY`); raises ValueError for others or impossible ones."""
+    text = _blank(raw)
+    if text is None:
+        return None
+    if iso := _ISO_DATE.fullmatch(text):
+        year, month, day = iso.groups()
+    elif us := _US_DATE.fullmatch(text):
+        month, day, year = us.groups()
+    else:
+        raise ValueError(f"{_shown(text)} is not a date as YYYY-MM-DD or MM/DD/YYYY")
+    try:
+        return datetime.date(int(year), int(month), int(day))
+    except ValueError as exc:
+        raise ValueError(f"{_shown(text)} is not a real date ({exc})") from exc
+
+
+def standardise_email(raw: str | None) -> str | None:
+    """A trimmed, lower-case address with one `@`, a local part and a dotted domain; raises ValueError."""
+    text = _blank(raw)
+    if text is None:
+        return None
+    if any(char.isspace() for char in text):
+        raise ValueError(f"{_shown(text)} is not an email address (it contains a space)")
+    local, at, domain = text.lower().partition("@")
+    labels = domain.split(".")
+    if not at or "@" in domain or not local or len(labels) < 2 or not all(labels):
+        raise ValueError(f"{_shown(text)} is not an email address like name@example.com")
+    return f"{local}@{domain}"
+
+
+def standardise_phone(raw: str | None, *, region: str) -> str | None:
+    """The E.164 form (`+15551234567`) of a possible number, read with `region` as its default; raises ValueError.
+
+    An extension (`x89`, `ext. 89`) is dropped (the E.164 format has none); the main number still reaches
+    the caller. A number that is possible only as a local number (seven US digits, no area code) is refused.
+    """
+    text = _blank(raw)
+    if text is None:
+        return None
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"{_shown(text)} is not a phone number") from exc
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    if reason != phonenumbers.ValidationResult.IS_POSSIBLE:
+        raise ValueError(f"{_shown(text)} is not a possible phone number (wrong number of digits)")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+_US_STATE_CODES: Final = {
+    header_key(spelling): code for code, names in US_STATE_NAMES.items() for spelling in (code, *names)
+}
+
+
+def standardise_us_state(raw: str | None) -> str | None:
+    """The USPS code of a state, DC or territory, from its code or name in any case or spacing; raises ValueError."""
+    text = _blank(raw)
+    if text is None:
+        return None
+    code = _US_STATE_CODES.get(header_key(text))
+    if code is None:
+        raise ValueError(f"{_shown(text)} is not a US state, DC or territory (code or name)")
+    return code
+
+
+def standardise_zip(raw: str | None) -> str | None:
+    """The five-digit ZIP of a ZIP or ZIP+4, zero-padded when a spreadsheet dropped the zeros; raises ValueError."""
+    text = _blank(raw)
+    if text is None:
+        return None
+    if plus_4 := _ZIP_PLUS_4.fullmatch(text):
+        return plus_4.group(1)
+    if short := _SHORT_ZIP.fullmatch(text):
+        return short.group(1).zfill(5)
+    raise ValueError(f"{_shown(text)} is not a ZIP code (5 digits, or ZIP+4)")
+
+
+_STANDARDISERS: Final[dict[str, Callable[[str | None], object]]] = {
+    "text": standardise_text,
+    "integer": standardise_integer,
+    "date": standardise_date,
+    "email": standardise_email,
+    "us_state": standardise_us_state,
+    "zip": standardise_zip,
+}
+COLUMN_TYPES: Final = frozenset({*_STANDARDISERS, "phone"})
+
+
+def standardise(type_name: str, raw: str | None, *, phone_region: str) -> object | None:
+    """The raw value as its column type (None when blank); ValueError when it does not fit, KeyError for a bad type."""
+    if type_name == "phone":
+        return standardise_phone(raw, region=phone_region)
+    try:
+        standardiser = _STANDARDISERS[type_name]
+    except KeyError:
+        raise KeyError(f"unknown column type {type_name!r}; known: {', '.join(sorted(COLUMN_TYPES))}") from None
+    return standardiser(raw)
