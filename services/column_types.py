@@ -1,17 +1,22 @@
-"""The declared column types: each one's standardiser (text, integer, date, email, phone, US state, ZIP).
+"""The declared column types (text, integer, date, email, phone, US state, ZIP), each defined once in
+`COLUMN_TYPES` with the SQL type of its staging column and the standardiser of its values.
 
-No I/O, logging or settings here. Every standardiser takes the raw text (or None), returns None for a
-blank value and raises ValueError with a short reason ("'abc' is not a whole number") for one that
-does not fit its type.
+Declarations are validated against this registry, declared staging tables take their SQL types from
+it, and the declared import services standardise with it. No I/O, logging or settings here. Every
+standardiser takes the raw text (or None), returns None for a blank value and raises ValueError with
+a short reason ("'abc' is not a whole number") for one that does not fit its type.
 """
 
 import datetime
 import re
 import unicodedata
-from collections.abc import Callable
-from typing import Final
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
 
 import phonenumbers
+from sqlalchemy import BigInteger, Date, String, Text
+from sqlalchemy.types import TypeEngine
 
 from services.column_matching import header_key
 from services.us_states import US_STATE_NAMES
@@ -91,7 +96,7 @@ def standardise_email(raw: str | None) -> str | None:
     return f"{local}@{domain}"
 
 
-def standardise_phone(raw: str | None, *, region: str) -> str | None:
+def standardise_phone(raw: str | None, region: str) -> str | None:
     """The E.164 form (`+15551234567`) of a possible number, read with `region` as its default; raises ValueError.
 
     An extension (`x89`, `ext. 89`) is dropped (the E.164 format has none); the main number still reaches
@@ -138,23 +143,40 @@ def standardise_zip(raw: str | None) -> str | None:
     raise ValueError(f"{_shown(text)} is not a ZIP code (5 digits, or ZIP+4)")
 
 
-_STANDARDISERS: Final[dict[str, Callable[[str | None], object]]] = {
-    "text": standardise_text,
-    "integer": standardise_integer,
-    "date": standardise_date,
-    "email": standardise_email,
-    "us_state": standardise_us_state,
-    "zip": standardise_zip,
+# ---- the registry: each type once, with its SQL type and its standardiser -------------------------
+
+Standardiser = Callable[[str | None, str], object]  # (raw text, the declaration's phone region) -> value or None
+
+
+@dataclass(frozen=True)
+class ColumnType:
+    """A declared column type: the SQL type of its staging column and the standardiser of its values."""
+
+    sql_type: TypeEngine[Any]
+    standardise: Standardiser
+
+
+def _regionless(standardiser: Callable[[str | None], object]) -> Standardiser:
+    """A standardiser that needs no phone region, in the registry's shape."""
+    return lambda raw, _phone_region: standardiser(raw)
+
+
+# Adding a type is one entry here (and a line in the README's list of types).
+COLUMN_TYPES: Final[Mapping[str, ColumnType]] = {
+    "text": ColumnType(Text(), _regionless(standardise_text)),
+    "integer": ColumnType(BigInteger(), _regionless(standardise_integer)),
+    "date": ColumnType(Date(), _regionless(standardise_date)),
+    "email": ColumnType(Text(), _regionless(standardise_email)),
+    "phone": ColumnType(Text(), standardise_phone),
+    "us_state": ColumnType(String(2), _regionless(standardise_us_state)),
+    "zip": ColumnType(String(5), _regionless(standardise_zip)),
 }
-COLUMN_TYPES: Final = frozenset({*_STANDARDISERS, "phone"})
 
 
 def standardise(type_name: str, raw: str | None, *, phone_region: str) -> object | None:
     """The raw value as its column type (None when blank); ValueError when it does not fit, KeyError for a bad type."""
-    if type_name == "phone":
-        return standardise_phone(raw, region=phone_region)
     try:
-        standardiser = _STANDARDISERS[type_name]
+        column_type = COLUMN_TYPES[type_name]
     except KeyError:
-        raise KeyError(f"unknown column type {type_name!r}; known: {', '.join(sorted(COLUMN_TYPES))}") from None
-    return standardiser(raw)
+        raise KeyError(f"unknown column type {type_name!r}; known: {', '.join(COLUMN_TYPES)}") from None
+    return column_type.standardise(raw, phone_region)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.db import driver_connection
 from core.errors import BadFileError
+from models.declared import EXTRA_COLUMN, LINEAGE_COLUMNS
 from services.column_matching import ColumnMatch, ColumnSpec, match_columns
 from services.column_types import standardise
 from services.declarations import KindDeclaration
@@ -27,7 +28,6 @@ from services.importers.sources import read_head
 
 MIN_MATCHED_COLUMNS: Final = 2
 MAX_SHOWN: Final = 120
-LINEAGE: Final = ("file_id", "line_no", "source_table")
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def _copy_value(value: object) -> object:
 
 def copy_columns(declaration: KindDeclaration) -> tuple[str, ...]:
     """The staging columns in the order `copy_line` writes them."""
-    return (*LINEAGE, *(c.name for c in declaration.columns), "extra")
+    return (*LINEAGE_COLUMNS, *(c.name for c in declaration.columns), EXTRA_COLUMN)
 
 
 def check_required(declaration: KindDeclaration, names: list[str], where: str) -> None:
