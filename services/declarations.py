@@ -36,7 +36,8 @@ def _known_column_type(name: str) -> str:
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
 ColumnTypeName = Annotated[str, AfterValidator(_known_column_type)]  # a name in column_types.COLUMN_TYPES
-Format = Literal["csv", "json", "ndjson", "sqlite"]
+# The file formats a declared kind can take: read by importers/records.py (text) and importers/sqlite_tables.py.
+SourceFormat = Literal["csv", "json", "ndjson", "sqlite"]
 
 
 class ColumnDeclaration(BaseModel):
@@ -56,7 +57,7 @@ class KindDeclaration(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: Identifier
-    formats: tuple[Format, ...] = Field(min_length=1)
+    formats: tuple[SourceFormat, ...] = Field(min_length=1)
     columns: tuple[ColumnDeclaration, ...] = Field(min_length=1)
     key: tuple[str, ...] = ()
     snapshot: bool = False

@@ -20,10 +20,10 @@ from core.errors import BadFileError
 from models.declared import EXTRA_COLUMN, LINEAGE_COLUMNS
 from services.column_matching import ColumnMatch, ColumnSpec, match_columns
 from services.column_types import standardise
-from services.declarations import KindDeclaration
+from services.declarations import KindDeclaration, SourceFormat
 from services.importers.base import LoadJob, LoadResult, Reject
 from services.importers.copying import CopyTarget, copy_rows, text_row
-from services.importers.records import SourceFormat, iter_source_records, sniff_format, source_fields
+from services.importers.records import iter_source_records, sniff_format, source_fields
 from services.importers.sources import read_head
 
 MIN_MATCHED_COLUMNS: Final = 2

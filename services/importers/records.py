@@ -10,23 +10,20 @@ import io
 import json
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Final, Literal
+from typing import IO, Final
 
 import ijson
 
 from core.errors import BadFileError
+from services.declarations import KindDeclaration, SourceFormat
 from services.importers.base import Reject
 from services.importers.csv_lines import first_row, iter_csv_records
 from services.importers.encodings import UTF8, choose_fallback_encoding, scan_encoding
 from services.importers.json_flattening import flatten
 from services.importers.sources import open_binary, open_text
 
-if TYPE_CHECKING:
-    from services.declarations import KindDeclaration
-
-SourceFormat = Literal["csv", "json", "ndjson", "sqlite"]
 SourceRecord = tuple[int, Mapping[str, object]]
-RequiredCheck = Callable[["KindDeclaration", list[str], str], None]
+RequiredCheck = Callable[[KindDeclaration, list[str], str], None]
 
 SQLITE_MAGIC: Final = b"SQLite format 3\x00"
 _BLANK: Final = b"\xef\xbb\xbf \t\r\n"
@@ -63,7 +60,7 @@ def _json_objects(stream: IO[bytes]) -> Iterator[object]:
 
 
 def iter_source_records(
-    path: Path, source_format: SourceFormat, declaration: "KindDeclaration", check_required: RequiredCheck
+    path: Path, source_format: SourceFormat, declaration: KindDeclaration, check_required: RequiredCheck
 ) -> Iterator[SourceRecord | Reject]:
     """The file's records; BadFileError when a required column is missing from the first record."""
     if source_format == "csv":
@@ -75,7 +72,7 @@ def iter_source_records(
 
 
 def _checked(
-    records: Iterator[SourceRecord | Reject], declaration: "KindDeclaration", check_required: RequiredCheck
+    records: Iterator[SourceRecord | Reject], declaration: KindDeclaration, check_required: RequiredCheck
 ) -> Iterator[SourceRecord | Reject]:
     is_first = True
     for record in records:
@@ -86,7 +83,7 @@ def _checked(
 
 
 def _csv_records(
-    path: Path, declaration: "KindDeclaration", check_required: RequiredCheck
+    path: Path, declaration: KindDeclaration, check_required: RequiredCheck
 ) -> Iterator[SourceRecord | Reject]:
     with open_text(path, detect_encoding(path)) as lines:
         records = iter_csv_records(lines)
