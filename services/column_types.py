@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+import email_validator
 import phonenumbers
 from sqlalchemy import BigInteger, Date, String, Text
 from sqlalchemy.types import TypeEngine
@@ -83,17 +84,15 @@ def standardise_date(raw: str | None) -> datetime.date | None:
 
 
 def standardise_email(raw: str | None) -> str | None:
-    """A trimmed, lower-case address with one `@`, a local part and a dotted domain; raises ValueError."""
+    """A trimmed, lower-case address whose syntax email-validator accepts (no DNS look-up); raises ValueError."""
     text = _blank(raw)
     if text is None:
         return None
-    if any(char.isspace() for char in text):
-        raise ValueError(f"{_shown(text)} is not an email address (it contains a space)")
-    local, at, domain = text.lower().partition("@")
-    labels = domain.split(".")
-    if not at or "@" in domain or not local or len(labels) < 2 or not all(labels):
-        raise ValueError(f"{_shown(text)} is not an email address like name@example.com")
-    return f"{local}@{domain}"
+    try:
+        validated = email_validator.validate_email(text, check_deliverability=False)
+    except email_validator.EmailNotValidError as exc:
+        raise ValueError(f"{_shown(text)} is not an email address like name@example.com: {exc}") from exc
+    return validated.normalized.lower()
 
 
 def standardise_phone(raw: str | None, region: str) -> str | None:

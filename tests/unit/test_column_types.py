@@ -140,6 +140,15 @@ def test_addresses_without_one_at_a_local_part_and_a_dotted_domain_are_refused(r
         standardise_email(raw)
 
 
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [("ann", "must have an @-sign"), ("ann lee@example.com", "invalid characters before the @-sign: SPACE")],
+)
+def test_a_refused_address_says_what_is_wrong_with_it(raw: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        standardise_email(raw)
+
+
 US_FORMATS = ["(555) 123-4567", "555.123.4567", "555-123-4567", "5551234567", "+1 555 123 4567", "1-555-123-4567",
               "+1 (555) 123-4567", "555 123 4567", " 555-123-4567 "]  # fmt: skip
 
