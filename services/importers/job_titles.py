@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.db import driver_connection
 from core.errors import BadFileError
+from services.column_matching import header_key
 from services.importers.base import LoadJob, LoadResult, Reject
 from services.importers.copying import CopyTarget, copy_rows, text_row
 from services.importers.csv_lines import CsvRecord, first_row, iter_csv_records, iter_csv_records_converting
@@ -23,16 +24,18 @@ from services.importers.encodings import DISPLAY_NAMES, UTF8, EncodingScan, choo
 from services.importers.sources import open_binary, open_text
 
 KIND: Final = "job_titles"
-TITLE_KEY: Final = "title"
-COUNT_KEY: Final = "pdl count"
+TITLE_COLUMN: Final = "title"
+COUNT_COLUMN: Final = "pdl count"
 # Ragged rows, by name: every cell past the header's last column is one more related title, and
 # missing cells at the end of a row are blank. Extra *named* columns are kept in `extra`.
 RAGGED_ROW_POLICY: Final = "spill-over cells are related titles; missing cells are blank"
 MAX_BIGINT: Final = 2**63 - 1
 MAX_SHOWN_CHARS: Final = 200
 
-_HEADER_SEPARATORS: Final = re.compile(r"[\s_\-.]+")
-_RELATED_HEADER: Final = re.compile(r"top related titles?(?: \d+)?")
+_TITLE_KEY: Final = header_key(TITLE_COLUMN)
+_COUNT_KEY: Final = header_key(COUNT_COLUMN)
+_FIELD_KEYS: Final = (_TITLE_KEY, _COUNT_KEY)
+_RELATED_KEY: Final = re.compile(r"toprelatedtitles?[0-9]*")  # `top related titles 1` by its header key
 COPY_COLUMNS: Final = ("file_id", "line_no", "title", "pdl_count", "related_titles", "extra")
 
 
@@ -64,13 +67,8 @@ class TitleLayout:
         return is_plain_order and not self.extra_columns
 
 
-def header_key(name: str) -> str:
-    """Compare header names without case, spacing, underscores or dashes: `PDL_Count` -> `pdl count`."""
-    return _HEADER_SEPARATORS.sub(" ", name.strip().lower()).strip()
-
-
 def _is_related_header(key: str) -> bool:
-    return key == "" or _RELATED_HEADER.fullmatch(key) is not None
+    return key == "" or _RELATED_KEY.fullmatch(key) is not None
 
 
 def is_job_title_header(cells: Sequence[str]) -> bool:
@@ -80,8 +78,8 @@ def is_job_title_header(cells: Sequence[str]) -> bool:
     precise reason ("the header has no 'title' column") rather than "no import service recognises".
     """
     keys = {header_key(cell) for cell in cells}
-    has_related = any(key and _RELATED_HEADER.fullmatch(key) for key in keys)
-    return COUNT_KEY in keys or (TITLE_KEY in keys and has_related)
+    has_related = any(key and _RELATED_KEY.fullmatch(key) for key in keys)
+    return _COUNT_KEY in keys or (_TITLE_KEY in keys and has_related)
 
 
 def parse_header(cells: Sequence[str]) -> TitleLayout:
@@ -97,8 +95,8 @@ def parse_header(cells: Sequence[str]) -> TitleLayout:
                 line=1,
             )
         seen[key] = index
-    for required in (TITLE_KEY, COUNT_KEY):
-        if required not in seen:
+    for required, required_key in ((TITLE_COLUMN, _TITLE_KEY), (COUNT_COLUMN, _COUNT_KEY)):
+        if required_key not in seen:
             raise BadFileError(
                 f"the header has no {required!r} column; expected columns like "
                 "'title,pdl count,top related titles 1,…'",
@@ -108,12 +106,14 @@ def parse_header(cells: Sequence[str]) -> TitleLayout:
     related = tuple(index for index, key in enumerate(keys) if _is_related_header(key))
     is_tail = related == tuple(range(len(keys) - len(related), len(keys)))
     return TitleLayout(
-        title_index=seen[TITLE_KEY],
-        count_index=seen[COUNT_KEY],
+        title_index=seen[_TITLE_KEY],
+        count_index=seen[_COUNT_KEY],
         width=len(cells),
         related_start=(len(keys) - len(related)) if is_tail else None,
         related_indexes=related,
-        extra_columns=tuple((index, cells[index].strip()) for index, key in named if key not in (TITLE_KEY, COUNT_KEY)),
+        extra_columns=tuple(
+            (index, cells[index].strip()) for index, key in named if key not in (_TITLE_KEY, _COUNT_KEY)
+        ),
     )
 
 

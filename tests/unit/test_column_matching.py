@@ -1,4 +1,5 @@
-"""Declared columns against a file's headers: header keys, matching, duplicates, missing columns and drift."""
+"""Headers against declared columns: the one header-key rule (declared kinds and job titles), matching, duplicates,
+missing columns and drift."""
 
 import pytest
 from hypothesis import given
@@ -30,6 +31,26 @@ LEADS = [
     ],
 )
 def test_header_keys_ignore_case_spaces_and_punctuation_but_keep_letters_and_digits(name: str, key: str) -> None:
+    assert header_key(name) == key
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("title", "title"),
+        ("  Title ", "title"),
+        ("PDL_Count", "pdlcount"),
+        ("pdl-count", "pdlcount"),
+        ("Pdl.Count", "pdlcount"),
+        ("PDL   COUNT", "pdlcount"),
+        ("pdl\tcount", "pdlcount"),
+        ("Top_Related_Titles_3", "toprelatedtitles3"),
+        ("__title__", "title"),
+        ("", ""),
+        ("   ", ""),
+    ],
+)
+def test_job_title_header_spellings_ignore_case_spacing_underscores_dashes_and_dots(name: str, key: str) -> None:
     assert header_key(name) == key
 
 

@@ -10,7 +10,6 @@ from services.importers.job_titles import (
     TitleLayout,
     TitleRecord,
     encode_copy_line,
-    header_key,
     is_job_title_header,
     parse_count,
     parse_header,
@@ -24,26 +23,6 @@ PUBLIC_HEADER = ["title", "pdl count", *(f"top related titles {i}" for i in rang
 
 def layout_of(header: str) -> TitleLayout:
     return parse_header(header.split(","))
-
-
-@pytest.mark.parametrize(
-    ("name", "key"),
-    [
-        ("title", "title"),
-        ("  Title ", "title"),
-        ("PDL_Count", "pdl count"),
-        ("pdl-count", "pdl count"),
-        ("Pdl.Count", "pdl count"),
-        ("PDL   COUNT", "pdl count"),
-        ("pdl\tcount", "pdl count"),
-        ("Top_Related_Titles_3", "top related titles 3"),
-        ("__title__", "title"),
-        ("", ""),
-        ("   ", ""),
-    ],
-)
-def test_header_keys_ignore_case_spacing_underscores_dashes_and_dots(name: str, key: str) -> None:
-    assert header_key(name) == key
 
 
 @pytest.mark.parametrize(
