@@ -20,22 +20,17 @@ from sqlalchemy import BigInteger, Date, String, Text
 from sqlalchemy.types import TypeEngine
 
 from services.column_matching import header_key
+from services.excerpts import excerpt
 from services.us_states import US_STATE_NAMES
 
 MIN_BIGINT: Final = -(2**63)
 MAX_BIGINT: Final = 2**63 - 1
-MAX_SHOWN_CHARS: Final = 60
 
 _INTEGER: Final = re.compile(r"[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.0+)?")
 _ISO_DATE: Final = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _US_DATE: Final = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 _ZIP_PLUS_4: Final = re.compile(r"([0-9]{5})-?[0-9]{4}")
 _SHORT_ZIP: Final = re.compile(r"([0-9]{1,5})(?:\.0+)?")
-
-
-def _shown(raw: str) -> str:
-    text = raw if len(raw) <= MAX_SHOWN_CHARS else f"{raw[:MAX_SHOWN_CHARS]}…"
-    return repr(text)
 
 
 def _blank(raw: str | None) -> str | None:
@@ -59,10 +54,10 @@ def standardise_integer(raw: str | None) -> int | None:
     if text is None:
         return None
     if _INTEGER.fullmatch(text) is None:
-        raise ValueError(f"{_shown(text)} is not a whole number")
+        raise ValueError(f"{excerpt(text)!r} is not a whole number")
     value = int(text.split(".")[0].replace(",", ""))
     if not MIN_BIGINT <= value <= MAX_BIGINT:
-        raise ValueError(f"{_shown(text)} is outside the whole-number range ({MIN_BIGINT} to {MAX_BIGINT})")
+        raise ValueError(f"{excerpt(text)!r} is outside the whole-number range ({MIN_BIGINT} to {MAX_BIGINT})")
     return value
 
 
@@ -76,11 +71,11 @@ def standardise_date(raw: str | None) -> datetime.date | None:
     elif us := _US_DATE.fullmatch(text):
         month, day, year = us.groups()
     else:
-        raise ValueError(f"{_shown(text)} is not a date as YYYY-MM-DD or MM/DD/YYYY")
+        raise ValueError(f"{excerpt(text)!r} is not a date as YYYY-MM-DD or MM/DD/YYYY")
     try:
         return datetime.date(int(year), int(month), int(day))
     except ValueError as exc:
-        raise ValueError(f"{_shown(text)} is not a real date ({exc})") from exc
+        raise ValueError(f"{excerpt(text)!r} is not a real date ({exc})") from exc
 
 
 def standardise_email(raw: str | None) -> str | None:
@@ -91,7 +86,7 @@ def standardise_email(raw: str | None) -> str | None:
     try:
         validated = email_validator.validate_email(text, check_deliverability=False)
     except email_validator.EmailNotValidError as exc:
-        raise ValueError(f"{_shown(text)} is not an email address like name@example.com: {exc}") from exc
+        raise ValueError(f"{excerpt(text)!r} is not an email address like name@example.com: {exc}") from exc
     return validated.normalized.lower()
 
 
@@ -107,10 +102,10 @@ def standardise_phone(raw: str | None, region: str) -> str | None:
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
-        raise ValueError(f"{_shown(text)} is not a phone number") from exc
+        raise ValueError(f"{excerpt(text)!r} is not a phone number") from exc
     reason = phonenumbers.is_possible_number_with_reason(number)
     if reason != phonenumbers.ValidationResult.IS_POSSIBLE:
-        raise ValueError(f"{_shown(text)} is not a possible phone number (wrong number of digits)")
+        raise ValueError(f"{excerpt(text)!r} is not a possible phone number (wrong number of digits)")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -126,7 +121,7 @@ def standardise_us_state(raw: str | None) -> str | None:
         return None
     code = _US_STATE_CODES.get(header_key(text))
     if code is None:
-        raise ValueError(f"{_shown(text)} is not a US state, DC or territory (code or name)")
+        raise ValueError(f"{excerpt(text)!r} is not a US state, DC or territory (code or name)")
     return code
 
 
@@ -139,7 +134,7 @@ def standardise_zip(raw: str | None) -> str | None:
         return plus_4.group(1)
     if short := _SHORT_ZIP.fullmatch(text):
         return short.group(1).zfill(5)
-    raise ValueError(f"{_shown(text)} is not a ZIP code (5 digits, or ZIP+4)")
+    raise ValueError(f"{excerpt(text)!r} is not a ZIP code (5 digits, or ZIP+4)")
 
 
 # ---- the registry: each type once, with its SQL type and its standardiser -------------------------

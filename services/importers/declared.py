@@ -21,13 +21,13 @@ from models.declared import EXTRA_COLUMN, LINEAGE_COLUMNS
 from services.column_matching import ColumnMatch, ColumnSpec, match_columns
 from services.column_types import standardise
 from services.declarations import KindDeclaration, SourceFormat
+from services.excerpts import MAX_REJECT_CHARS, excerpt
 from services.importers.base import LoadJob, LoadResult, Reject
 from services.importers.copying import CopyTarget, copy_rows, text_row
 from services.importers.records import iter_source_records, sniff_format, source_fields
 from services.importers.sources import read_head
 
 MIN_MATCHED_COLUMNS: Final = 2
-MAX_SHOWN: Final = 120
 
 
 @dataclass(frozen=True)
@@ -90,11 +90,11 @@ def map_fields(fields: Mapping[str, object], line_no: int, field_map: FieldMap) 
             )
         except ValueError as exc:
             if column.required:
-                return Reject(line_no, _shown(fields), f"{column.name}: {exc}")
+                return Reject(line_no, _raw_text(fields), f"{column.name}: {exc}")
             values[column.name] = None
             warnings.append(f"{column.name}: {exc}")
         if column.required and values[column.name] is None:
-            return Reject(line_no, _shown(fields), f"{column.name} is required but empty")
+            return Reject(line_no, _raw_text(fields), f"{column.name} is required but empty")
     return Mapped(line_no, values, extra, tuple(warnings))
 
 
@@ -108,9 +108,8 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
-def _shown(fields: Mapping[str, object]) -> str:
-    text = json.dumps(dict(fields), ensure_ascii=False, default=str)
-    return text if len(text) <= 10_000 else text[:10_000] + "…"
+def _raw_text(fields: Mapping[str, object]) -> str:
+    return excerpt(json.dumps(dict(fields), ensure_ascii=False, default=str), MAX_REJECT_CHARS)
 
 
 def copy_line(file_id: int, source_table: str | None, declaration: KindDeclaration, mapped: Mapped) -> str:
@@ -248,7 +247,7 @@ def mapped_lines(
         if isinstance(mapped, Mapped):
             repeated = guard.check(mapped)
             if repeated is not None:
-                yield Reject(repeated.line_no, _shown(item[1]), repeated.reason)
+                yield Reject(repeated.line_no, _raw_text(item[1]), repeated.reason)
                 continue
             warnings.add(mapped.line_no, mapped.warnings)
             yield copy_line(file_id, source_table, field_map.declaration, mapped)

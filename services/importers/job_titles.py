@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.db import driver_connection
 from core.errors import BadFileError
 from services.column_matching import header_key
+from services.column_types import MAX_BIGINT
+from services.excerpts import excerpt
 from services.importers.base import LoadJob, LoadResult, Reject
 from services.importers.copying import CopyTarget, copy_rows, text_row
 from services.importers.csv_lines import CsvRecord, first_row, iter_csv_records, iter_csv_records_converting
@@ -29,8 +31,6 @@ COUNT_COLUMN: Final = "pdl count"
 # Ragged rows, by name: every cell past the header's last column is one more related title, and
 # missing cells at the end of a row are blank. Extra *named* columns are kept in `extra`.
 RAGGED_ROW_POLICY: Final = "spill-over cells are related titles; missing cells are blank"
-MAX_BIGINT: Final = 2**63 - 1
-MAX_SHOWN_CHARS: Final = 200
 
 _TITLE_KEY: Final = header_key(TITLE_COLUMN)
 _COUNT_KEY: Final = header_key(COUNT_COLUMN)
@@ -100,7 +100,7 @@ def parse_header(cells: Sequence[str]) -> TitleLayout:
             raise BadFileError(
                 f"the header has no {required!r} column; expected columns like "
                 "'title,pdl count,top related titles 1,…'",
-                detail=f"header: {_shown(','.join(cells))}",
+                detail=f"header: {excerpt(','.join(cells))}",
                 line=1,
             )
     related = tuple(index for index, key in enumerate(keys) if _is_related_header(key))
@@ -125,11 +125,11 @@ def parse_count(raw: str) -> int | str | None:
     if text.isascii() and text.isdigit():
         value = int(text)
         if value > MAX_BIGINT:
-            return f"pdl_count {_shown(text)} is too large (the largest supported is {MAX_BIGINT})"
+            return f"pdl_count {excerpt(text)} is too large (the largest supported is {MAX_BIGINT})"
         return value
     if text.startswith("-") and text[1:].isascii() and text[1:].isdigit():
-        return f"pdl_count {_shown(text)} is negative; counts must be 0 or more"
-    return f"pdl_count {_shown(text)!r} is not a whole number"
+        return f"pdl_count {excerpt(text)} is negative; counts must be 0 or more"
+    return f"pdl_count {excerpt(text)!r} is not a whole number"
 
 
 def render_cells(cells: Sequence[str]) -> str:
@@ -138,10 +138,6 @@ def render_cells(cells: Sequence[str]) -> str:
     # The terminator must contain "\n" and "\r": the writer quotes only the line-break characters it knows.
     csv.writer(buffer, lineterminator="\r\n").writerow(cells)
     return buffer.getvalue().removesuffix("\r\n")
-
-
-def _shown(text: str) -> str:
-    return text if len(text) <= MAX_SHOWN_CHARS else f"{text[:MAX_SHOWN_CHARS]}… ({len(text)} characters)"
 
 
 def _related_cells(cells: list[str], layout: TitleLayout) -> list[str]:

@@ -3,10 +3,10 @@
 import pytest
 
 from core.errors import BadFileError
+from services.column_types import MAX_BIGINT
 from services.importers.base import Reject
 from services.importers.csv_lines import first_row
 from services.importers.job_titles import (
-    MAX_BIGINT,
     TitleLayout,
     TitleRecord,
     encode_copy_line,
