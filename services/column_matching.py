@@ -6,6 +6,7 @@ Pure: no I/O, logging or settings.
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 
 def header_key(name: str) -> str:
@@ -13,14 +14,23 @@ def header_key(name: str) -> str:
     return "".join(char for char in unicodedata.normalize("NFKC", name).casefold() if char.isalnum())
 
 
-@dataclass(frozen=True)
-class ColumnSpec:
-    """One declared column: canonical name, type, whether it is required, and the other names it goes by."""
+class DeclaredColumn(Protocol):
+    """What matching needs of a declared column (services.declarations.ColumnDeclaration is one)."""
 
-    name: str
-    type: str
-    required: bool = False
-    aliases: tuple[str, ...] = ()
+    @property
+    def name(self) -> str:
+        """The canonical name."""
+        ...
+
+    @property
+    def required(self) -> bool:
+        """Whether every file must have it."""
+        ...
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        """The other names it goes by."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -34,7 +44,7 @@ class ColumnMatch:
     duplicates: dict[str, list[str]]  # canonical name -> later headers that matched it too (ignored)
 
 
-def _column_by_key(columns: Sequence[ColumnSpec]) -> dict[str, str]:
+def _column_by_key(columns: Sequence[DeclaredColumn]) -> dict[str, str]:
     """Key -> canonical name. Canonical names come before aliases; otherwise the first declared column wins."""
     by_key: dict[str, str] = {}
     for column in columns:
@@ -46,7 +56,7 @@ def _column_by_key(columns: Sequence[ColumnSpec]) -> dict[str, str]:
     return by_key
 
 
-def match_columns(headers: Sequence[str], columns: Sequence[ColumnSpec]) -> ColumnMatch:
+def match_columns(headers: Sequence[str], columns: Sequence[DeclaredColumn]) -> ColumnMatch:
     """Match headers to declared columns by `header_key` of the name or an alias; the first of duplicates wins."""
     by_key = _column_by_key(columns)
     positions: dict[str, int] = {}

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.db import driver_connection
 from core.errors import BadFileError
 from models.declared import EXTRA_COLUMN, LINEAGE_COLUMNS
-from services.column_matching import ColumnMatch, ColumnSpec, match_columns
+from services.column_matching import ColumnMatch, match_columns
 from services.column_types import standardise
 from services.declarations import KindDeclaration, SourceFormat
 from services.excerpts import MAX_REJECT_CHARS, excerpt
@@ -51,7 +51,7 @@ class FieldMap:
     def column_for(self, name: str) -> str | None:
         """The canonical column a source field name stands for, if any (cached)."""
         if name not in self.canonical_of:
-            matched = match_columns([name], specs(self.declaration)).positions
+            matched = match_columns([name], self.declaration.columns).positions
             self.canonical_of[name] = next(iter(matched), None)
             canonical = self.canonical_of[name]
             if canonical is not None and canonical not in self.present:
@@ -62,11 +62,6 @@ class FieldMap:
         """The file's column mapping, for the ledger and for drift."""
         unknown = sorted(name for name, canonical in self.canonical_of.items() if canonical is None)
         return {"columns": dict(self.present), "unknown": unknown}
-
-
-def specs(declaration: KindDeclaration) -> list[ColumnSpec]:
-    """The declaration's columns in the shape column matching wants."""
-    return [ColumnSpec(c.name, c.type, c.required, tuple(c.aliases)) for c in declaration.columns]
 
 
 def map_fields(fields: Mapping[str, object], line_no: int, field_map: FieldMap) -> Mapped | Reject:
@@ -130,7 +125,7 @@ def copy_columns(declaration: KindDeclaration) -> tuple[str, ...]:
 
 def check_required(declaration: KindDeclaration, names: list[str], where: str) -> None:
     """BadFileError naming every required column the file lacks and the names tried for it."""
-    matched = match_columns(names, specs(declaration))
+    matched = match_columns(names, declaration.columns)
     if matched.missing_required:
         missing = "; ".join(f"{name} (tried: {', '.join(tried)})" for name, tried in matched.missing_required.items())
         raise BadFileError(
@@ -141,7 +136,7 @@ def check_required(declaration: KindDeclaration, names: list[str], where: str) -
 
 def claims(declaration: KindDeclaration, names: list[str]) -> bool:
     """Whether source field names look like this kind: every key column and at least two columns match."""
-    return claims_match(declaration, match_columns(names, specs(declaration)))
+    return claims_match(declaration, match_columns(names, declaration.columns))
 
 
 def claims_match(declaration: KindDeclaration, matched: ColumnMatch) -> bool:

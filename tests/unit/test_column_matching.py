@@ -5,13 +5,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.column_matching import ColumnSpec, Drift, column_drift, header_key, match_columns, render_drift
+from services.column_matching import Drift, column_drift, header_key, match_columns, render_drift
+from services.declarations import ColumnDeclaration
 
 LEADS = [
-    ColumnSpec("lead_id", "text", required=True, aliases=("id", "lead id", "external id")),
-    ColumnSpec("company", "text", required=True, aliases=("company name", "business name")),
-    ColumnSpec("email", "email", aliases=("e-mail", "email address")),
-    ColumnSpec("zip", "zip", aliases=("zip code", "postal code")),
+    ColumnDeclaration(name="lead_id", type="text", required=True, aliases=("id", "lead id", "external id")),
+    ColumnDeclaration(name="company", type="text", required=True, aliases=("company name", "business name")),
+    ColumnDeclaration(name="email", type="email", aliases=("e-mail", "email address")),
+    ColumnDeclaration(name="zip", type="zip", aliases=("zip code", "postal code")),
 ]
 
 
@@ -95,17 +96,23 @@ def test_a_missing_optional_column_is_not_reported() -> None:
 
 
 def test_a_canonical_name_beats_another_columns_alias() -> None:
-    columns = [ColumnSpec("address", "text", aliases=("street",)), ColumnSpec("street", "text")]
+    columns = [
+        ColumnDeclaration(name="address", type="text", aliases=("street",)),
+        ColumnDeclaration(name="street", type="text"),
+    ]
     assert match_columns(["Street"], columns).positions == {"street": 0}
 
 
 def test_an_alias_claimed_by_two_columns_goes_to_the_first_declared() -> None:
-    columns = [ColumnSpec("phone", "phone", aliases=("tel",)), ColumnSpec("fax", "phone", aliases=("tel",))]
+    columns = [
+        ColumnDeclaration(name="phone", type="phone", aliases=("tel",)),
+        ColumnDeclaration(name="fax", type="phone", aliases=("tel",)),
+    ]
     assert match_columns(["TEL"], columns).positions == {"phone": 0}
 
 
 def test_an_all_punctuation_alias_does_not_claim_blank_headers() -> None:
-    columns = [ColumnSpec("number", "integer", aliases=("#",))]
+    columns = [ColumnDeclaration(name="number", type="integer", aliases=("#",))]
     match = match_columns(["", "#"], columns)
     assert match.positions == {}
     assert match.unknown == ["", "#"]
