@@ -124,8 +124,7 @@ def _run_logging_failures(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from models.declared import register_declared_models
-    from services.declarations import load_declarations
+    from services.declarations import load_declarations, register_declared_models
 
     declarations = load_declarations(settings.kind_folders)
     register_declared_models(declarations)

@@ -12,8 +12,7 @@ from sqlalchemy.schema import CreateSchema
 from core.config import Settings
 from core.db import resolve_database_url
 from models import Base
-from models.declared import register_declared_models
-from services.declarations import load_declarations
+from services.declarations import load_declarations, register_declared_models
 
 # Any constant works; it only has to be the same for every process migrating this database.
 MIGRATION_LOCK_KEY = 7_301_000_001

@@ -8,21 +8,36 @@ one stops the service with the file, the field and the reason.
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Final, Literal, Self
+from typing import Annotated, Any, Final, Literal, Self
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
+from sqlalchemy import Column
 
 from core.errors import ConfigError
-from services.standardise import header_key
+from models.base import Base
+from models.declared import EXTRA_COLUMN, LINEAGE_COLUMNS, declared_model
+from services.column_matching import header_key
+from services.column_types import COLUMN_TYPES
 
 SHIPPED_KINDS_DIR: Final = Path(__file__).resolve().parent / "kinds"
 BUILT_IN_KINDS: Final = frozenset({"job_titles", "nem12", "sqlite"})
-LINEAGE_COLUMNS: Final = frozenset({"file_id", "line_no", "source_table", "extra"})
+RESERVED_COLUMNS: Final = frozenset({*LINEAGE_COLUMNS, EXTRA_COLUMN})
+
+
+def _known_column_type(name: str) -> str:
+    if name not in COLUMN_TYPES:
+        *others, last = map(repr, COLUMN_TYPES)
+        expected = f"{', '.join(others)} or {last}"
+        raise PydanticCustomError("column_type", "Input should be {expected}", {"expected": expected})
+    return name
+
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
-ColumnType = Literal["text", "integer", "date", "email", "phone", "us_state", "zip"]
-Format = Literal["csv", "json", "ndjson", "sqlite"]
+ColumnTypeName = Annotated[str, AfterValidator(_known_column_type)]  # a name in column_types.COLUMN_TYPES
+# The file formats a declared kind can take: read by importers/records.py (text) and importers/sqlite_tables.py.
+SourceFormat = Literal["csv", "json", "ndjson", "sqlite"]
 
 
 class ColumnDeclaration(BaseModel):
@@ -31,7 +46,7 @@ class ColumnDeclaration(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: Identifier
-    type: ColumnType
+    type: ColumnTypeName
     required: bool = False
     aliases: tuple[str, ...] = ()
 
@@ -42,7 +57,7 @@ class KindDeclaration(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: Identifier
-    formats: tuple[Format, ...] = Field(min_length=1)
+    formats: tuple[SourceFormat, ...] = Field(min_length=1)
     columns: tuple[ColumnDeclaration, ...] = Field(min_length=1)
     key: tuple[str, ...] = ()
     snapshot: bool = False
@@ -54,7 +69,7 @@ class KindDeclaration(BaseModel):
             raise ValueError(f"kind {self.kind!r} is built in; choose another name")
         names = [column.name for column in self.columns]
         for name in names:
-            if names.count(name) > 1 or name in LINEAGE_COLUMNS:
+            if names.count(name) > 1 or name in RESERVED_COLUMNS:
                 raise ValueError(f"column {name!r} is declared twice or is a reserved lineage column")
         for name in self.key:
             column = next((c for c in self.columns if c.name == name), None)
@@ -100,3 +115,16 @@ def load_declarations(folders: Sequence[Path]) -> tuple[KindDeclaration, ...]:
                 raise ConfigError(f"{path}: kind {declaration.kind!r} is declared twice")
             declarations[declaration.kind] = declaration
     return tuple(declarations.values())
+
+
+def register_declared_models(declarations: Sequence[KindDeclaration]) -> list[type[Base]]:
+    """Add every declared kind's staging model, typed from the column-type registry, to the models' metadata."""
+    return [declared_model(declaration.kind, staging_columns(declaration)) for declaration in declarations]
+
+
+def staging_columns(declaration: KindDeclaration) -> list[Column[Any]]:
+    """The declared columns as staging-table columns: SQL type from the registry, NOT NULL when required."""
+    return [
+        Column(column.name, COLUMN_TYPES[column.type].sql_type, nullable=not column.required)
+        for column in declaration.columns
+    ]

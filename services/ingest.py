@@ -22,13 +22,13 @@ from core.db import short_error, translate_db_error
 from core.errors import BadFileError, FileChangedError, TransientError
 from core.logfmt import Event, log_event
 from services import ledger
+from services.column_matching import column_drift, mapped_columns, render_drift
 from services.declarations import load_declarations
 from services.importers import detect_kind, importers_for, known_kinds
 from services.importers.base import Importer, LoadJob, LoadResult
 from services.importers.sources import read_head
 from services.inbox import FileStat, hash_file, move_without_overwrite, quarantine_file, stat_file
 from services.ledger import FileFacts
-from services.standardise import column_drift, mapped_columns, render_drift
 from services.unit_of_work import finish_uninterrupted, transaction
 
 logger = logging.getLogger(__name__)

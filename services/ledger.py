@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.db import unique_violation_of
 from models import FileLoad, LoadStatus
 from models.staging import DUPLICATE_CONTENT_INDEX
+from services.column_matching import mapped_columns
 from services.importers.base import LoadResult
-from services.standardise import mapped_columns
 
 _TRY_LOCK: Final = text("SELECT pg_try_advisory_lock(hashtextextended(:key, 0))")
 _UNLOCK: Final = text("SELECT pg_advisory_unlock(hashtextextended(:key, 0))")

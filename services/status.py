@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from models import FileLoad, LoadStatus
-from services.standardise import column_drift, mapped_columns, render_drift
+from services.column_matching import column_drift, mapped_columns, render_drift
 
 STATUS_KEYS: Final = ("file_name", "sha256", "kind", "status", "rows_loaded", "rows_rejected", "seconds", "error")
 # Declared kinds also show how each file's columns drifted from the kind's previous file.

@@ -17,16 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.db import driver_connection
 from core.errors import BadFileError
-from services.declarations import KindDeclaration
+from models.declared import EXTRA_COLUMN, LINEAGE_COLUMNS
+from services.column_matching import ColumnMatch, match_columns
+from services.column_types import standardise
+from services.declarations import KindDeclaration, SourceFormat
+from services.excerpts import MAX_REJECT_CHARS, excerpt
 from services.importers.base import LoadJob, LoadResult, Reject
 from services.importers.copying import CopyTarget, copy_rows, text_row
-from services.importers.records import SourceFormat, iter_source_records, sniff_format, source_fields
+from services.importers.records import iter_source_records, sniff_format, source_fields
 from services.importers.sources import read_head
-from services.standardise import ColumnMatch, ColumnSpec, match_columns, standardise
 
 MIN_MATCHED_COLUMNS: Final = 2
-MAX_SHOWN: Final = 120
-LINEAGE: Final = ("file_id", "line_no", "source_table")
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class FieldMap:
     def column_for(self, name: str) -> str | None:
         """The canonical column a source field name stands for, if any (cached)."""
         if name not in self.canonical_of:
-            matched = match_columns([name], specs(self.declaration)).positions
+            matched = match_columns([name], self.declaration.columns).positions
             self.canonical_of[name] = next(iter(matched), None)
             canonical = self.canonical_of[name]
             if canonical is not None and canonical not in self.present:
@@ -61,11 +62,6 @@ class FieldMap:
         """The file's column mapping, for the ledger and for drift."""
         unknown = sorted(name for name, canonical in self.canonical_of.items() if canonical is None)
         return {"columns": dict(self.present), "unknown": unknown}
-
-
-def specs(declaration: KindDeclaration) -> list[ColumnSpec]:
-    """The declaration's columns in the shape column matching wants."""
-    return [ColumnSpec(c.name, c.type, c.required, tuple(c.aliases)) for c in declaration.columns]
 
 
 def map_fields(fields: Mapping[str, object], line_no: int, field_map: FieldMap) -> Mapped | Reject:
@@ -89,11 +85,11 @@ def map_fields(fields: Mapping[str, object], line_no: int, field_map: FieldMap) 
             )
         except ValueError as exc:
             if column.required:
-                return Reject(line_no, _shown(fields), f"{column.name}: {exc}")
+                return Reject(line_no, _raw_text(fields), f"{column.name}: {exc}")
             values[column.name] = None
             warnings.append(f"{column.name}: {exc}")
         if column.required and values[column.name] is None:
-            return Reject(line_no, _shown(fields), f"{column.name} is required but empty")
+            return Reject(line_no, _raw_text(fields), f"{column.name} is required but empty")
     return Mapped(line_no, values, extra, tuple(warnings))
 
 
@@ -107,9 +103,8 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
-def _shown(fields: Mapping[str, object]) -> str:
-    text = json.dumps(dict(fields), ensure_ascii=False, default=str)
-    return text if len(text) <= 10_000 else text[:10_000] + "…"
+def _raw_text(fields: Mapping[str, object]) -> str:
+    return excerpt(json.dumps(dict(fields), ensure_ascii=False, default=str), MAX_REJECT_CHARS)
 
 
 def copy_line(file_id: int, source_table: str | None, declaration: KindDeclaration, mapped: Mapped) -> str:
@@ -125,12 +120,12 @@ def _copy_value(value: object) -> object:
 
 def copy_columns(declaration: KindDeclaration) -> tuple[str, ...]:
     """The staging columns in the order `copy_line` writes them."""
-    return (*LINEAGE, *(c.name for c in declaration.columns), "extra")
+    return (*LINEAGE_COLUMNS, *(c.name for c in declaration.columns), EXTRA_COLUMN)
 
 
 def check_required(declaration: KindDeclaration, names: list[str], where: str) -> None:
     """BadFileError naming every required column the file lacks and the names tried for it."""
-    matched = match_columns(names, specs(declaration))
+    matched = match_columns(names, declaration.columns)
     if matched.missing_required:
         missing = "; ".join(f"{name} (tried: {', '.join(tried)})" for name, tried in matched.missing_required.items())
         raise BadFileError(
@@ -141,7 +136,7 @@ def check_required(declaration: KindDeclaration, names: list[str], where: str) -
 
 def claims(declaration: KindDeclaration, names: list[str]) -> bool:
     """Whether source field names look like this kind: every key column and at least two columns match."""
-    return claims_match(declaration, match_columns(names, specs(declaration)))
+    return claims_match(declaration, match_columns(names, declaration.columns))
 
 
 def claims_match(declaration: KindDeclaration, matched: ColumnMatch) -> bool:
@@ -247,7 +242,7 @@ def mapped_lines(
         if isinstance(mapped, Mapped):
             repeated = guard.check(mapped)
             if repeated is not None:
-                yield Reject(repeated.line_no, _shown(item[1]), repeated.reason)
+                yield Reject(repeated.line_no, _raw_text(item[1]), repeated.reason)
                 continue
             warnings.add(mapped.line_no, mapped.warnings)
             yield copy_line(file_id, source_table, field_map.declaration, mapped)

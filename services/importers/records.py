@@ -10,27 +10,24 @@ import io
 import json
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Final, Literal
+from typing import IO, Final
 
 import ijson
 
 from core.errors import BadFileError
+from services.declarations import KindDeclaration, SourceFormat
+from services.excerpts import MAX_REJECT_CHARS, excerpt
 from services.importers.base import Reject
 from services.importers.csv_lines import first_row, iter_csv_records
 from services.importers.encodings import UTF8, choose_fallback_encoding, scan_encoding
+from services.importers.json_flattening import flatten
 from services.importers.sources import open_binary, open_text
-from services.standardise import flatten
 
-if TYPE_CHECKING:
-    from services.declarations import KindDeclaration
-
-SourceFormat = Literal["csv", "json", "ndjson", "sqlite"]
 SourceRecord = tuple[int, Mapping[str, object]]
-RequiredCheck = Callable[["KindDeclaration", list[str], str], None]
+RequiredCheck = Callable[[KindDeclaration, list[str], str], None]
 
 SQLITE_MAGIC: Final = b"SQLite format 3\x00"
 _BLANK: Final = b"\xef\xbb\xbf \t\r\n"
-_SHOWN_CHARS: Final = 200
 
 
 def sniff_format(head: bytes) -> SourceFormat:
@@ -63,7 +60,7 @@ def _json_objects(stream: IO[bytes]) -> Iterator[object]:
 
 
 def iter_source_records(
-    path: Path, source_format: SourceFormat, declaration: "KindDeclaration", check_required: RequiredCheck
+    path: Path, source_format: SourceFormat, declaration: KindDeclaration, check_required: RequiredCheck
 ) -> Iterator[SourceRecord | Reject]:
     """The file's records; BadFileError when a required column is missing from the first record."""
     if source_format == "csv":
@@ -75,7 +72,7 @@ def iter_source_records(
 
 
 def _checked(
-    records: Iterator[SourceRecord | Reject], declaration: "KindDeclaration", check_required: RequiredCheck
+    records: Iterator[SourceRecord | Reject], declaration: KindDeclaration, check_required: RequiredCheck
 ) -> Iterator[SourceRecord | Reject]:
     is_first = True
     for record in records:
@@ -86,7 +83,7 @@ def _checked(
 
 
 def _csv_records(
-    path: Path, declaration: "KindDeclaration", check_required: RequiredCheck
+    path: Path, declaration: KindDeclaration, check_required: RequiredCheck
 ) -> Iterator[SourceRecord | Reject]:
     with open_text(path, detect_encoding(path)) as lines:
         records = iter_csv_records(lines)
@@ -132,12 +129,12 @@ def _ndjson_records(path: Path) -> Iterator[SourceRecord | Reject]:
             try:
                 value = json.loads(line)
             except ValueError as exc:
-                yield Reject(line_no, line.strip()[:_SHOWN_CHARS], f"not valid JSON: {exc}")
+                yield Reject(line_no, _raw(line.strip()), f"not valid JSON: {exc}")
                 continue
             if isinstance(value, dict):
                 yield (line_no, flatten(value))
             else:
-                yield Reject(line_no, line.strip()[:_SHOWN_CHARS], "the line is not a JSON object")
+                yield Reject(line_no, _raw(line.strip()), "the line is not a JSON object")
 
 
 def _json_records(path: Path) -> Iterator[SourceRecord | Reject]:
@@ -149,6 +146,10 @@ def _json_records(path: Path) -> Iterator[SourceRecord | Reject]:
                 if isinstance(value, dict):
                     yield (position, flatten(value))
                 else:
-                    yield Reject(position, json.dumps(value, default=str)[:_SHOWN_CHARS], "the item is not an object")
+                    yield Reject(position, _raw(json.dumps(value, default=str)), "the item is not an object")
         except (ijson.common.IncompleteJSONError, ijson.common.JSONError) as exc:
             raise BadFileError(f"the JSON is malformed after item {position}: {exc}", line=position + 1) from exc
+
+
+def _raw(text: str) -> str:
+    return excerpt(text, MAX_REJECT_CHARS)

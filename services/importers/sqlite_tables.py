@@ -18,12 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.db import driver_connection
 from core.errors import BadFileError
 from core.logfmt import log_event
+from services.column_matching import match_columns
 from services.declarations import KindDeclaration
 from services.importers.base import LoadJob, LoadResult, Reject
 from services.importers.copying import CopyTarget, copy_rows
-from services.importers.declared import FieldMap, WarningCounter, claims_match, copy_columns, mapped_lines, specs
+from services.importers.declared import FieldMap, WarningCounter, claims_match, copy_columns, mapped_lines
 from services.importers.records import SQLITE_MAGIC, SourceRecord
-from services.standardise import match_columns
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def plan_tables(tables: dict[str, list[str]], declarations: tuple[KindDeclaratio
     plans = []
     for table, columns in sorted(tables.items()):
         for declaration in declarations:
-            matched = match_columns(columns, specs(declaration))
+            matched = match_columns(columns, declaration.columns)
             if not matched.missing_required and claims_match(declaration, matched):
                 plans.append(TablePlan(table, tuple(columns), declaration))
                 break

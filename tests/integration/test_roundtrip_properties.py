@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.generators import FileShape, GeneratedRow, write_job_titles
 from core.config import Settings
-from services.importers.job_titles import MAX_BIGINT
+from services.column_types import MAX_BIGINT
 from services.ingest import Ingestor, Outcome
 from tests.helpers import error_report, ledger, staged_rows
 

@@ -1,16 +1,18 @@
-"""Declared columns against a file's headers: header keys, matching, duplicates, missing columns and drift."""
+"""Headers against declared columns: the one header-key rule (declared kinds and job titles), matching, duplicates,
+missing columns and drift."""
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.standardise import ColumnSpec, Drift, column_drift, header_key, match_columns, render_drift
+from services.column_matching import Drift, column_drift, header_key, match_columns, render_drift
+from services.declarations import ColumnDeclaration
 
 LEADS = [
-    ColumnSpec("lead_id", "text", required=True, aliases=("id", "lead id", "external id")),
-    ColumnSpec("company", "text", required=True, aliases=("company name", "business name")),
-    ColumnSpec("email", "email", aliases=("e-mail", "email address")),
-    ColumnSpec("zip", "zip", aliases=("zip code", "postal code")),
+    ColumnDeclaration(name="lead_id", type="text", required=True, aliases=("id", "lead id", "external id")),
+    ColumnDeclaration(name="company", type="text", required=True, aliases=("company name", "business name")),
+    ColumnDeclaration(name="email", type="email", aliases=("e-mail", "email address")),
+    ColumnDeclaration(name="zip", type="zip", aliases=("zip code", "postal code")),
 ]
 
 
@@ -30,6 +32,26 @@ LEADS = [
     ],
 )
 def test_header_keys_ignore_case_spaces_and_punctuation_but_keep_letters_and_digits(name: str, key: str) -> None:
+    assert header_key(name) == key
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("title", "title"),
+        ("  Title ", "title"),
+        ("PDL_Count", "pdlcount"),
+        ("pdl-count", "pdlcount"),
+        ("Pdl.Count", "pdlcount"),
+        ("PDL   COUNT", "pdlcount"),
+        ("pdl\tcount", "pdlcount"),
+        ("Top_Related_Titles_3", "toprelatedtitles3"),
+        ("__title__", "title"),
+        ("", ""),
+        ("   ", ""),
+    ],
+)
+def test_job_title_header_spellings_ignore_case_spacing_underscores_dashes_and_dots(name: str, key: str) -> None:
     assert header_key(name) == key
 
 
@@ -74,17 +96,23 @@ def test_a_missing_optional_column_is_not_reported() -> None:
 
 
 def test_a_canonical_name_beats_another_columns_alias() -> None:
-    columns = [ColumnSpec("address", "text", aliases=("street",)), ColumnSpec("street", "text")]
+    columns = [
+        ColumnDeclaration(name="address", type="text", aliases=("street",)),
+        ColumnDeclaration(name="street", type="text"),
+    ]
     assert match_columns(["Street"], columns).positions == {"street": 0}
 
 
 def test_an_alias_claimed_by_two_columns_goes_to_the_first_declared() -> None:
-    columns = [ColumnSpec("phone", "phone", aliases=("tel",)), ColumnSpec("fax", "phone", aliases=("tel",))]
+    columns = [
+        ColumnDeclaration(name="phone", type="phone", aliases=("tel",)),
+        ColumnDeclaration(name="fax", type="phone", aliases=("tel",)),
+    ]
     assert match_columns(["TEL"], columns).positions == {"phone": 0}
 
 
 def test_an_all_punctuation_alias_does_not_claim_blank_headers() -> None:
-    columns = [ColumnSpec("number", "integer", aliases=("#",))]
+    columns = [ColumnDeclaration(name="number", type="integer", aliases=("#",))]
     match = match_columns(["", "#"], columns)
     assert match.positions == {}
     assert match.unknown == ["", "#"]

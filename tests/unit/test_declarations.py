@@ -3,9 +3,11 @@
 from pathlib import Path
 
 import pytest
+from sqlalchemy import BigInteger
 
 from core.errors import ConfigError
-from services.declarations import SHIPPED_KINDS_DIR, load_declarations, parse_declaration
+from services.column_types import COLUMN_TYPES
+from services.declarations import SHIPPED_KINDS_DIR, load_declarations, parse_declaration, staging_columns
 
 GOOD = """
 kind = "widgets"
@@ -67,3 +69,21 @@ def test_a_kind_declared_twice_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match="kind 'widgets' is declared twice"):
         load_declarations([tmp_path])
+
+
+def test_staging_columns_take_their_sql_type_from_the_column_type_registry() -> None:
+    declaration = parse_declaration(GOOD, "widgets.toml")
+
+    columns = staging_columns(declaration)
+
+    assert [(c.name, c.type, c.nullable) for c in columns] == [
+        ("sku", COLUMN_TYPES["text"].sql_type, False),
+        ("units", COLUMN_TYPES["integer"].sql_type, True),
+    ]
+    assert isinstance(columns[1].type, BigInteger)
+
+
+def test_every_registered_column_type_is_accepted_in_a_declaration() -> None:
+    for type_name in COLUMN_TYPES:
+        declaration = parse_declaration(GOOD.replace('type = "integer"', f'type = "{type_name}"'), "widgets.toml")
+        assert declaration.columns[1].type == type_name

@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 
 from bench.generators import FileShape, header_cells
 from core.errors import BadFileError
+from services.column_types import MAX_BIGINT
 from services.importers.base import Reject
-from services.importers.job_titles import MAX_BIGINT, TitleRecord, iter_title_records, pg_text_array
+from services.importers.job_titles import TitleRecord, iter_title_records, pg_text_array
 
 # Pieces that make CSV structure (quotes, separators, line ends, NUL, a header) far more often than random bytes do.
 _CSV_PIECES = st.sampled_from(

@@ -33,6 +33,7 @@ from bench.leads_writers import (
     write_ndjson,
     write_sqlite,
 )
+from services import column_matching, column_types
 
 DECLARATION: Final = tomllib.loads(
     (Path(__file__).resolve().parents[2] / "services" / "kinds" / "leads.toml").read_text(encoding="utf-8")
@@ -52,7 +53,7 @@ def series(seed: int = 7, leads: int = 60, weeks: int = 3) -> LeadSeries:
 
 
 def header_key(name: str) -> str:
-    """Local reference for services.standardise.header_key: case, spaces and punctuation ignored."""
+    """Local reference for services.column_matching.header_key: case, spaces and punctuation ignored."""
     return re.sub(r"[^0-9a-z]", "", unicodedata.normalize("NFKC", name).casefold())
 
 
@@ -237,16 +238,16 @@ def test_every_header_and_flattened_json_key_names_its_column_in_the_leads_decla
 
 
 def test_the_service_standardises_every_spelling_like_the_canonical_value() -> None:
-    service = pytest.importorskip("services.standardise")
     for week in series().weeks:
-        assert [service.header_key(h) for h in week.layout.headers] == [header_key(h) for h in week.layout.headers]
+        headers = week.layout.headers
+        assert [column_matching.header_key(h) for h in headers] == [header_key(h) for h in headers]
         for lead, cells in zip(week.rows, raw_rows(week), strict=True):
             for column, cell in zip(week.layout.columns, cells, strict=True):
                 if column:
                     value = getattr(lead, column)
                     canonical = "" if value is None else str(value)
-                    expected = service.standardise(TYPES[column], canonical, phone_region="US")
-                    assert service.standardise(TYPES[column], cell, phone_region="US") == expected, (column, cell)
+                    expected = column_types.standardise(TYPES[column], canonical, phone_region="US")
+                    assert column_types.standardise(TYPES[column], cell, phone_region="US") == expected, (column, cell)
 
 
 def flatten(record: dict[str, object], prefix: str = "") -> dict[str, object]:

@@ -1,10 +1,10 @@
-"""Nested JSON records flattened before name matching; the column types and matching have their own test files."""
+"""Nested JSON records flattened before name matching."""
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.standardise import Flattened, flatten, flatten_with_clashes
+from services.importers.json_flattening import Flattened, flatten, flatten_with_clashes
 
 
 @pytest.mark.parametrize(

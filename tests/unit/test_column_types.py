@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.standardise import (
+from services.column_types import (
     COLUMN_TYPES,
     MAX_BIGINT,
     MIN_BIGINT,
@@ -137,6 +137,15 @@ def test_emails_are_trimmed_and_lower_case(raw: str, email: str) -> None:
 )  # fmt: skip
 def test_addresses_without_one_at_a_local_part_and_a_dotted_domain_are_refused(raw: str) -> None:
     with pytest.raises(ValueError, match="is not an email address"):
+        standardise_email(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [("ann", "must have an @-sign"), ("ann lee@example.com", "invalid characters before the @-sign: SPACE")],
+)
+def test_a_refused_address_says_what_is_wrong_with_it(raw: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
         standardise_email(raw)
 
 
