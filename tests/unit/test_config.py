@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from core.config import Settings, mask_url, with_scheme
+from core.config import Settings, mask_url, with_database, with_scheme
 
 ENV_NAMES = {*Settings.model_fields, "database_url"}
 
@@ -171,10 +171,56 @@ def test_mask_url_hides_a_password_given_as_a_query_parameter() -> None:
 
 
 @pytest.mark.parametrize(
+    ("url", "masked"),
+    [
+        ("postgresql://u@db/app?password=secret&sslmode=require", "postgresql://u@db/app?password=***&sslmode=require"),
+        ("postgresql://u@db/app?PASSWORD=secret", "postgresql://u@db/app?PASSWORD=***"),
+        ("postgresql://u:p%40ss%3Aw@db/app", "postgresql://u:***@db/app"),
+        ("postgresql://u:secret@[::1]:5432/app", "postgresql://u:***@[::1]:5432/app"),
+        ("postgresql://u:a:b@db/app?password=x", "postgresql://u:***@db/app?password=***"),
+    ],
+)
+def test_mask_url_keeps_the_masked_url_readable(url: str, masked: str) -> None:
+    assert mask_url(url) == masked
+
+
+def test_an_unencoded_at_sign_in_the_password_is_refused_without_echoing_the_url(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DB_STRING", "postgresql://u:p@ss:w@rd@db/app")
+    with pytest.raises(ValidationError, match="percent-encoded") as refused:
+        settings()
+    assert "w@rd" not in str(refused.value)
+
+
+def test_a_refused_scheme_does_not_echo_the_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DB_STRING", "mysql://u:secret@db/app")
+    with pytest.raises(ValidationError) as refused:
+        settings()
+    assert "secret" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "result"),
+    [
+        ("postgresql://u:p@db:5432/postgres", "postgresql://u:p@db:5432/test_1"),
+        ("postgresql+asyncpg://u@db/app?sslmode=require", "postgresql+asyncpg://u@db/test_1?sslmode=require"),
+        ("postgresql://u:p%40ss@db", "postgresql://u:p%40ss@db/test_1"),
+    ],
+)
+def test_with_database_swaps_only_the_database(url: str, result: str) -> None:
+    assert with_database(url, "test_1") == result
+
+
+@pytest.mark.parametrize(
     ("url", "result"),
     [
         ("postgresql://u@db/app", "postgresql+asyncpg://u@db/app"),
         ("postgresql+asyncpg://u@db/app", "postgresql+asyncpg://u@db/app"),
+        (
+            "postgres://u:p%40ss@db:5432/app?sslmode=require",
+            "postgresql+asyncpg://u:p%40ss@db:5432/app?sslmode=require",
+        ),
     ],
 )
 def test_with_scheme_replaces_only_the_scheme(url: str, result: str) -> None:
