@@ -35,8 +35,10 @@ FROM ${PYTHON_IMAGE} AS app
 ARG APP_UID=10001
 # The last two matter only in an image built with INSTALL_DEV=true: the test tools keep their caches in a
 # writable place, since /app belongs to root and compose may run the container under another uid.
+# EMBEDDED_POSTGRES=false: without DB_STRING the service refuses to start instead of starting a throw-away Postgres.
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
+    EMBEDDED_POSTGRES=false \
     VIRTUAL_ENV=/app/.venv \
     PATH=/app/.venv/bin:${PATH} \
     PYTEST_ADDOPTS="-p no:cacheprovider" \

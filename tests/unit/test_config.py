@@ -1,12 +1,15 @@
 """Settings: which database URL wins, what is refused, and how secrets are masked."""
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from core.config import Settings, mask_url, with_database, with_scheme
+from core.db import resolve_database_url
+from core.errors import ConfigError
 
 ENV_NAMES = {*Settings.model_fields, "database_url"}
 
@@ -230,3 +233,27 @@ def test_with_scheme_replaces_only_the_scheme(url: str, result: str) -> None:
 def test_with_scheme_refuses_a_url_without_a_scheme() -> None:
     with pytest.raises(ValueError, match="no scheme"):
         with_scheme("db:5432/app", "postgresql")
+
+
+def test_a_configured_url_is_used_without_starting_anything() -> None:
+    config = Settings(_env_file=None, db_string="postgresql://u@db/app", embedded_postgres=False)
+    assert resolve_database_url(config) == "postgresql+asyncpg://u@db/app"
+
+
+def test_without_a_url_and_with_the_embedded_database_off_start_up_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"set DB_STRING .*EMBEDDED_POSTGRES=true"):
+        resolve_database_url(Settings(_env_file=None, embedded_postgres=False))
+
+
+def test_without_a_url_and_without_the_embedded_package_start_up_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "embedded_postgres.postgres_server", None)  # what `import` sees when absent
+    with pytest.raises(ConfigError, match=r"set DB_STRING .*dev dependency"):
+        resolve_database_url(Settings(_env_file=None, embedded_pgdata_dir=Path("/nonexistent/pgdata")))
+
+
+@pytest.mark.parametrize(("value", "expected"), [("false", False), ("0", False), ("TRUE", True)])
+def test_the_embedded_database_is_switched_by_the_environment(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: bool
+) -> None:
+    monkeypatch.setenv("EMBEDDED_POSTGRES", value)
+    assert settings().embedded_postgres is expected

@@ -7,6 +7,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path, PurePosixPath
@@ -460,6 +461,21 @@ def test_dockerfile_sets_unbuffered_output_and_the_venv_on_path() -> None:
     assert env["PYTHONUNBUFFERED"] == "1"
     assert env["PYTHONDONTWRITEBYTECODE"] == "1"
     assert env["PATH"].startswith(env["VIRTUAL_ENV"] + "/bin:")
+
+
+def test_dockerfile_turns_the_embedded_database_off_and_names_a_settings_field() -> None:
+    env = _env_assignments(_final_stage())
+
+    assert "embedded_postgres" in _settings_fields()
+    assert env["EMBEDDED_POSTGRES"] == "false"
+    assert Settings(_env_file=None, embedded_postgres=env["EMBEDDED_POSTGRES"]).embedded_postgres is False
+
+
+def test_the_embedded_database_is_a_dev_dependency_only() -> None:
+    pipfile = tomllib.loads((ROOT / "Pipfile").read_text(encoding="utf-8"))
+
+    assert "embedded-postgres" in pipfile["dev-packages"]
+    assert "embedded-postgres" not in pipfile["packages"]
 
 
 def test_dockerfile_workdir_is_app() -> None:
