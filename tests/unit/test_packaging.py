@@ -7,6 +7,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path, PurePosixPath
@@ -15,6 +16,8 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 import main
 from core.config import Settings
@@ -132,10 +135,24 @@ def _instructions() -> list[Instruction]:
     return instructions
 
 
-def _final_stage() -> list[Instruction]:
-    instructions = _instructions()
-    last_from = max(index for index, instruction in enumerate(instructions) if instruction.keyword == "FROM")
-    return instructions[last_from:]
+def _stages() -> dict[str, list[Instruction]]:
+    """Each stage's own instructions (its FROM first), by name, in file order."""
+    stages: dict[str, list[Instruction]] = {}
+    for instruction in _instructions():
+        if instruction.keyword == "FROM":
+            words = instruction.arguments.split()
+            name = words[-1] if len(words) >= 3 and words[-2].lower() == "as" else f"stage{len(stages)}"
+            stages[name] = []
+        if stages:
+            stages[list(stages)[-1]].append(instruction)
+    return stages
+
+
+def _stage(name: str) -> list[Instruction]:
+    """What image `name` is made of: the instructions of the stages it is built FROM, then its own."""
+    stages = _stages()
+    parent = stages[name][0].arguments.split()[0]
+    return (_stage(parent) if parent in stages else []) + stages[name]
 
 
 def _arg_defaults(instructions: list[Instruction]) -> dict[str, str]:
@@ -161,16 +178,38 @@ def _env_assignments(instructions: list[Instruction]) -> dict[str, str]:
     return assignments
 
 
-def _copied_sources() -> set[str]:
-    """Top-level names copied from the build context into the final image."""
-    sources = set()
-    for instruction in _final_stage():
-        tokens = instruction.arguments.split()
-        if instruction.keyword != "COPY" or any(token.startswith("--from") for token in tokens):
+def _image_files(name: str) -> dict[PurePosixPath, str]:
+    """Where build-context paths land in image `name` (path in the image -> top-level name in the context),
+    following COPY --from=<stage> back to the context."""
+    files: dict[PurePosixPath, str] = {}
+    workdir = PurePosixPath("/")
+    for instruction in _stage(name):
+        if instruction.keyword == "WORKDIR":
+            workdir = workdir / instruction.arguments
+        if instruction.keyword != "COPY":
             continue
-        paths = [token for token in tokens if not token.startswith("--")][:-1]
-        sources |= {PurePosixPath(path).parts[0] for path in paths}
-    return sources
+        tokens = instruction.arguments.split()
+        origin = next((token.removeprefix("--from=") for token in tokens if token.startswith("--from=")), None)
+        *sources, destination = [token for token in tokens if not token.startswith("--")]
+        target = workdir / destination
+        for source in sources:
+            if origin is not None:
+                inside = PurePosixPath(source)
+                files |= {
+                    target / path.relative_to(inside): top
+                    for path, top in _image_files(origin).items()
+                    if path == inside or inside in path.parents
+                }
+            elif (ROOT / source).is_dir() or not (destination.endswith("/") or len(sources) > 1):
+                files[target] = PurePosixPath(source).parts[0]
+            else:
+                files[target / PurePosixPath(source).name] = PurePosixPath(source).parts[0]
+    return files
+
+
+def _copied_sources(name: str = "app") -> set[str]:
+    """Top-level names of the build context that end up in image `name`."""
+    return set(_image_files(name).values())
 
 
 def _first_party_packages() -> set[str]:
@@ -361,6 +400,33 @@ def test_postgres_port_is_published_on_loopback_only() -> None:
     assert all(port.startswith("127.0.0.1:") for port in ports)
 
 
+@pytest.mark.parametrize(("service", "target"), [("app", "app"), ("tests", "dev")])
+def test_each_service_builds_its_own_dockerfile_stage(service: str, target: str) -> None:
+    build = _service(service)["build"]
+
+    assert build["context"] == "."
+    assert build["target"] == target
+    assert target in _stages()
+
+
+def test_the_tests_service_runs_pytest_only_when_asked_for() -> None:
+    tests = _service("tests")
+
+    assert tests["profiles"] == ["dev"]  # `docker compose up` leaves it out; `docker compose run tests` enables it
+    assert tests["command"] == ["pytest"]
+    assert tests["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+
+
+def test_the_tests_service_uses_the_compose_postgres_with_its_credentials() -> None:
+    postgres_env = _environment(_service("postgres"))
+
+    url = urlsplit(_environment(_service("tests"))["TEST_DATABASE_URL"])
+
+    assert (url.hostname, url.port) == ("postgres", 5432)
+    assert (url.username, url.password) == (postgres_env["POSTGRES_USER"], postgres_env["POSTGRES_PASSWORD"])
+    assert url.path == "/" + postgres_env["POSTGRES_DB"]
+
+
 # ---- .env.example ------------------------------------------------------------------------------------------------
 
 
@@ -439,12 +505,12 @@ def test_dockerfile_base_image_is_the_python_image_arg() -> None:
     froms = [instruction.arguments.split()[0] for instruction in instructions if instruction.keyword == "FROM"]
 
     assert instructions[0] == Instruction("ARG", "PYTHON_IMAGE=python:3.11-slim")
-    assert froms
-    assert set(froms) == {"${PYTHON_IMAGE}"}
+    assert "${PYTHON_IMAGE}" in froms
+    assert set(froms) <= {"${PYTHON_IMAGE}", "scratch", *_stages()}  # the base image, or a stage of this file
 
 
 def test_dockerfile_runs_as_a_non_root_user() -> None:
-    stage = _final_stage()
+    stage = _stage("app")
     users = [instruction.arguments for instruction in stage if instruction.keyword == "USER"]
     assert users, "the final stage has no USER"
 
@@ -455,28 +521,43 @@ def test_dockerfile_runs_as_a_non_root_user() -> None:
 
 
 def test_dockerfile_sets_unbuffered_output_and_the_venv_on_path() -> None:
-    env = _env_assignments(_final_stage())
+    env = _env_assignments(_stage("app"))
 
     assert env["PYTHONUNBUFFERED"] == "1"
     assert env["PYTHONDONTWRITEBYTECODE"] == "1"
     assert env["PATH"].startswith(env["VIRTUAL_ENV"] + "/bin:")
 
 
+def test_dockerfile_turns_the_embedded_database_off_and_names_a_settings_field() -> None:
+    env = _env_assignments(_stage("app"))
+
+    assert "embedded_postgres" in _settings_fields()
+    assert env["EMBEDDED_POSTGRES"] == "false"
+    assert Settings(_env_file=None, embedded_postgres=env["EMBEDDED_POSTGRES"]).embedded_postgres is False
+
+
+def test_the_embedded_database_is_a_dev_dependency_only() -> None:
+    pipfile = _pipfile()
+
+    assert "embedded-postgres" in pipfile["dev-packages"]
+    assert "embedded-postgres" not in pipfile["packages"]
+
+
 def test_dockerfile_workdir_is_app() -> None:
-    workdirs = [instruction.arguments for instruction in _final_stage() if instruction.keyword == "WORKDIR"]
+    workdirs = [instruction.arguments for instruction in _stage("app") if instruction.keyword == "WORKDIR"]
 
     assert workdirs[-1] == str(WORKDIR)
 
 
 def test_dockerfile_health_check_runs_main_health() -> None:
-    checks = [instruction.arguments for instruction in _final_stage() if instruction.keyword == "HEALTHCHECK"]
+    checks = [instruction.arguments for instruction in _stage("app") if instruction.keyword == "HEALTHCHECK"]
 
     assert len(checks) == 1
     assert checks[0].endswith('CMD ["python", "main.py", "--health"]')
 
 
 def test_dockerfile_cmd_matches_the_compose_command() -> None:
-    commands = [instruction.arguments for instruction in _final_stage() if instruction.keyword == "CMD"]
+    commands = [instruction.arguments for instruction in _stage("app") if instruction.keyword == "CMD"]
 
     assert yaml.safe_load(commands[-1]) == _service("app")["command"]
 
@@ -485,10 +566,35 @@ def test_dockerfile_installs_dependencies_from_the_lock_file_before_copying_code
     instructions = _instructions()
     lock_copy = next(i for i, ins in enumerate(instructions) if ins == Instruction("COPY", "Pipfile Pipfile.lock ./"))
     installs = [i for i, ins in enumerate(instructions) if "pipenv install --deploy" in ins.arguments]
+    copies_between = {ins.arguments for ins in instructions[lock_copy + 1 : installs[-1]] if ins.keyword == "COPY"}
 
     assert installs
     assert all(lock_copy < index for index in installs)
-    assert not any(ins.keyword == "COPY" for ins in instructions[lock_copy + 1 : installs[-1]])
+    # No code before the installs, so a code change reuses the dependency layers. pyproject.toml names the project
+    # that Pipfile [dev-packages] installs (editable), and only the dev image's dependencies wait for it.
+    assert copies_between <= {"pyproject.toml ./"}
+
+
+def test_the_app_image_is_the_default_target() -> None:
+    assert list(_stages())[-1] == "app"
+
+
+def test_the_app_image_holds_what_the_service_runs_and_nothing_more() -> None:
+    assert _copied_sources("app") == _packages_main_needs() | RUNTIME_FILES
+
+
+def test_the_dev_image_adds_the_tests_bench_and_what_they_read() -> None:
+    extra = {"tests", "bench", "pyproject.toml", "Pipfile", "README.md"}
+
+    assert _copied_sources("dev") == _copied_sources("app") | extra
+
+
+@pytest.mark.parametrize(("image", "venv", "has_dev_dependencies"), [("app", "venv", False), ("dev", "venv-dev", True)])
+def test_each_image_gets_its_own_venv(image: str, venv: str, has_dev_dependencies: bool) -> None:
+    installs = [ins.arguments for ins in _stage(venv) if "pipenv install" in ins.arguments]
+
+    assert Instruction("COPY", f"--from={venv} /app/.venv /app/.venv") in _stage(image)
+    assert any("--dev" in command for command in installs) is has_dev_dependencies
 
 
 def test_dockerfile_copies_every_package_and_file_main_py_needs() -> None:
@@ -499,7 +605,7 @@ def test_dockerfile_copies_every_package_and_file_main_py_needs() -> None:
 
 
 def test_dockerfile_copies_only_files_that_exist() -> None:
-    missing = {source for source in _copied_sources() if not (ROOT / source).exists()}
+    missing = {source for source in _copied_sources("dev") if not (ROOT / source).exists()}
 
     assert not missing
 
@@ -520,7 +626,7 @@ def test_dockerignore_keeps_local_secret_and_data_files_out_of_the_context(path:
 def _copied_files() -> Iterator[str]:
     # The repository's files only: local output (bench/results, caches) is not part of any build context.
     tracked = subprocess.run(
-        ["git", "ls-files", "-z", *sorted(_copied_sources())], cwd=ROOT, capture_output=True, text=True, check=True
+        ["git", "ls-files", "-z", *sorted(_copied_sources("dev"))], cwd=ROOT, capture_output=True, text=True, check=True
     )
     yield from (name for name in tracked.stdout.split("\0") if name)
 
@@ -538,6 +644,63 @@ def test_dockerignore_matcher_follows_docker_star_rules() -> None:
     assert _is_ignored("imports/.gitkeep")
     assert not _is_ignored("imports")
     assert not _is_ignored("main.py")
+
+
+# ---- pyproject.toml and Pipfile: the project as an installable package ----------------------------------------
+
+
+@cache
+def _pyproject() -> dict[str, Any]:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+@cache
+def _pipfile() -> dict[str, Any]:
+    return tomllib.loads((ROOT / "Pipfile").read_text(encoding="utf-8"))
+
+
+def _pipfile_requirement(name: str, spec: str | dict[str, Any]) -> Requirement:
+    entry = {"version": spec} if isinstance(spec, str) else spec
+    extras = f"[{','.join(entry['extras'])}]" if entry.get("extras") else ""
+    version = "" if entry.get("version", "*") == "*" else entry["version"]
+    return Requirement(f"{name}{extras}{version}")
+
+
+def _same(requirements: list[Requirement]) -> set[tuple[str, frozenset[str], str]]:
+    return {(canonicalize_name(r.name), frozenset(r.extras), str(r.specifier)) for r in requirements}
+
+
+def test_the_package_depends_on_exactly_the_pipfile_packages() -> None:
+    pipfile = [_pipfile_requirement(name, spec) for name, spec in _pipfile()["packages"].items()]
+    declared = [Requirement(line) for line in _pyproject()["project"]["dependencies"]]
+
+    assert _same(declared) == _same(pipfile)
+
+
+def test_the_embedded_extra_matches_the_pipfile_dev_dependency() -> None:
+    extra = [Requirement(line) for line in _pyproject()["project"]["optional-dependencies"]["embedded"]]
+    dev = _pipfile_requirement("embedded-postgres", _pipfile()["dev-packages"]["embedded-postgres"])
+
+    assert _same(extra) == _same([dev])
+
+
+def test_the_package_holds_every_package_main_py_needs_and_the_sql() -> None:
+    include = _pyproject()["tool"]["setuptools"]["packages"]["find"]["include"]
+
+    for name in _packages_main_needs() | {"sql"}:
+        assert {name, f"{name}.*"} <= set(include), name
+
+
+def test_the_package_carries_the_files_found_beside_the_code() -> None:
+    patterns = _pyproject()["tool"]["setuptools"]["package-data"]["*"]
+    data_files = [*(ROOT / "sql").rglob("*.sql"), *(ROOT / "services" / "kinds").glob("*.toml")]
+
+    assert data_files
+    assert all(any(path.match(pattern) for pattern in patterns) for path in data_files)
+
+
+def test_the_dev_environment_installs_the_project_editable() -> None:
+    assert _pipfile()["dev-packages"][_pyproject()["project"]["name"]] == {"path": ".", "editable": True}
 
 
 # ---- tests/docker_smoke.sh ---------------------------------------------------------------------------------------
