@@ -64,6 +64,10 @@ class FileLoad(Base):
     encoding: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
     duplicate_of: Mapped[int | None] = mapped_column(BigInteger, ForeignKey(f"{STAGING}.file_loads.id"))
+    # A part of a container file (a table of a SQLite file, a member of a zip): the container's row and the
+    # part's name. Parts carry their own kind and rows; the container's row carries the file as dropped.
+    part_of: Mapped[int | None] = mapped_column(BigInteger, ForeignKey(f"{STAGING}.file_loads.id"))
+    part_name: Mapped[str | None] = mapped_column(Text)
     archived_as: Mapped[str | None] = mapped_column(Text)
     # Declared kinds: which source column fed which canonical column, and the unknown ones.
     column_map: Mapped[dict[str, object] | None] = mapped_column(JSONB)

@@ -6,7 +6,6 @@ rolled back, and the file is neither moved nor claimed. Only the ledger's id seq
 
 import asyncio
 import json
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
@@ -68,23 +67,21 @@ async def check_file(ingestor: Ingestor, path: Path) -> CheckResult:
         if earlier is not None:
             return CheckResult(path.name, Verdict.DUPLICATE, duplicate_of=earlier.id, original=earlier.file_name)
         try:
-            importer = await ingestor.choose_importer(path, size)
+            plan = await ingestor.plan(path)
         except BadFileError as exc:
             return CheckResult(path.name, Verdict.QUARANTINED, reason=exc.reason, line=exc.line)
-        file_id = await ledger.start_load(conn, facts, importer.kind, CHECK_WORKER)
+        file_id = await ledger.start_load(conn, facts, plan.kind, CHECK_WORKER)
         try:
-            result = await ingestor.stage(conn, importer, ingestor.load_job(path, importer, file_id, time.monotonic()))
+            result = await ingestor.stage(conn, plan, facts, file_id)
         except Exception as exc:
             refused = translate_db_error(exc)  # a value the database refuses is the file's fault here too
             if not isinstance(refused, BadFileError):
                 raise refused from exc
-            return CheckResult(
-                path.name, Verdict.QUARANTINED, kind=importer.kind, reason=refused.reason, line=refused.line
-            )
+            return CheckResult(path.name, Verdict.QUARANTINED, kind=plan.kind, reason=refused.reason, line=refused.line)
     return CheckResult(
         path.name,
         Verdict.LOADS,
-        kind=result.kind or importer.kind,
+        kind=plan.kind,
         rows=result.rows_loaded,
         rejected=result.rows_rejected,
         rejects=result.first_rejects,

@@ -24,9 +24,10 @@ from core.logfmt import Event, log_event
 from services import ledger
 from services.column_matching import column_drift, mapped_columns, render_drift
 from services.declarations import load_declarations
-from services.importers import detect_kind, importers_for, known_kinds
+from services.importers import importers_for
 from services.importers.base import Importer, LoadJob, LoadResult
-from services.importers.sources import read_head
+from services.importers.containers import Part, Plan, plan_parts
+from services.importers.sources import FileSource, read_head
 from services.inbox import FileStat, hash_file, move_without_overwrite, quarantine_file, stat_file
 from services.ledger import FileFacts
 from services.unit_of_work import finish_uninterrupted, transaction
@@ -120,42 +121,59 @@ class Ingestor:
             return await self._archive_earlier_load(conn, path, facts, earlier)
         return await self._route_and_load(conn, path, facts, before)
 
-    async def choose_importer(self, path: Path, size_bytes: int) -> Importer:
-        """The import service that takes this file; BadFileError when it is empty or nothing recognises it."""
-        if size_bytes == 0:
-            raise BadFileError(_EMPTY_REASON)
-        importer = detect_kind(path.name, await asyncio.to_thread(read_head, path), self.importers)
-        if importer is None:
-            raise BadFileError(_unrecognised_reason(self.importers))
-        return importer
+    async def plan(self, path: Path) -> Plan:
+        """What loading `path` means (its kind, its parts); BadFileError when it is empty or nothing takes it."""
+        source = FileSource(path)
+        head = await asyncio.to_thread(read_head, source)
+        return await asyncio.to_thread(plan_parts, source, head, self.importers)
 
-    def load_job(self, path: Path, importer: Importer, file_id: int, started: float) -> LoadJob:
-        """What `importer` needs to load `path` under ledger row `file_id`."""
-        return LoadJob(
-            path=path,
-            file_id=file_id,
-            staging_schema=self.settings.staging_schema,
-            copy_chunk_bytes=self.settings.copy_chunk_bytes,
-            on_progress=_progress_logger(path.name, importer.kind, started, self.settings.progress_seconds),
-        )
-
-    async def stage(self, conn: AsyncConnection, importer: Importer, job: LoadJob) -> LoadResult:
-        """Stage the file's rows inside the caller's transaction and judge them (column drift, reject ratio)."""
-        result = await _with_drift(conn, await importer.load(conn, job), importer.kind, job.file_id)
+    async def stage(self, conn: AsyncConnection, plan: Plan, facts: FileFacts, file_id: int) -> LoadResult:
+        """Stage the file's rows (or its parts' rows) inside the caller's transaction and judge them."""
+        if plan.is_container:
+            result = combined([await self._stage_part(conn, part, facts, file_id) for part in plan.parts])
+        else:
+            result = await self._stage_whole(conn, plan.parts[0], file_id)
         check_reject_ratio(result, self.settings.max_reject_ratio)
         return result
 
+    async def _stage_whole(self, conn: AsyncConnection, part: Part, file_id: int) -> LoadResult:
+        result = await part.importer.load(conn, self._job(part, file_id))
+        return await _with_drift(conn, result, part.importer.kind, file_id)
+
+    async def _stage_part(
+        self, conn: AsyncConnection, part: Part, container: FileFacts, container_id: int
+    ) -> LoadResult:
+        """One part of a container under a ledger row of its own, in the container's transaction."""
+        started = time.monotonic()
+        kind = part.importer.kind
+        facts = FileFacts(container.file_name, "", None)
+        part_id = await ledger.start_part(conn, container_id, facts, part.name or "", kind, self.worker)
+        result = await self._stage_whole(conn, part, part_id)
+        await ledger.finish_load(conn, part_id, result, time.monotonic() - started)
+        return replace(result, notes={f"{part.name}": kind})
+
+    def _job(self, part: Part, file_id: int) -> LoadJob:
+        shown = part.source.name if part.name is None else f"{part.source.name}/{part.name}"
+        return LoadJob(
+            source=part.source,
+            head=part.head,
+            file_id=file_id,
+            staging_schema=self.settings.staging_schema,
+            copy_chunk_bytes=self.settings.copy_chunk_bytes,
+            on_progress=_progress_logger(shown, part.importer.kind, time.monotonic(), self.settings.progress_seconds),
+        )
+
     async def _route_and_load(self, conn: AsyncConnection, path: Path, facts: FileFacts, before: FileStat) -> Outcome:
         try:
-            importer = await self.choose_importer(path, facts.size_bytes)
+            plan = await self.plan(path)
         except BadFileError as exc:
             return await self._quarantine(conn, path, facts, None, exc)
         async with transaction(conn):
-            file_id = await ledger.start_load(conn, facts, importer.kind, self.worker)
+            file_id = await ledger.start_load(conn, facts, plan.kind, self.worker)
         try:
-            result, seconds = await self._load(conn, importer, path, file_id, before)
+            result, seconds = await self._load(conn, plan, path, facts, file_id, before)
         except BadFileError as exc:
-            return await self._quarantine(conn, path, facts, importer.kind, exc, file_id=file_id)
+            return await self._quarantine(conn, path, facts, plan.kind, exc, file_id=file_id)
         except FileChangedError:
             async with transaction(conn):
                 await ledger.record_interrupted(conn, file_id, _CHANGED_REASON)
@@ -166,17 +184,17 @@ class Ingestor:
             await self._note_interrupted(conn, file_id, str(exc))
             raise
         await finish_uninterrupted(self._archive_loaded(conn, path, file_id))
-        _log_loaded(path, result.kind or importer.kind, result, seconds, file_id)
+        _log_loaded(path, plan.kind, result, seconds, file_id)
         return Outcome.LOADED
 
     async def _load(
-        self, conn: AsyncConnection, importer: Importer, path: Path, file_id: int, before: FileStat
+        self, conn: AsyncConnection, plan: Plan, path: Path, facts: FileFacts, file_id: int, before: FileStat
     ) -> tuple[LoadResult, float]:
         """The file's rows and its ledger row, in one transaction."""
         started = time.monotonic()
         try:
             async with transaction(conn):
-                result = await self.stage(conn, importer, self.load_job(path, importer, file_id, started))
+                result = await self.stage(conn, plan, facts, file_id)
                 if stat_file(path) != before:
                     raise FileChangedError(f"{path.name} changed while it was being loaded")
                 seconds = time.monotonic() - started
@@ -265,6 +283,21 @@ def log_quarantined(file_name: str, kind: str | None, error: BadFileError, moved
     )
 
 
+def combined(results: list[LoadResult]) -> LoadResult:
+    """A container's result: its parts' rows and rejects summed, and which part loaded as which kind."""
+    notes: dict[str, object] = {}
+    for result in results:
+        notes.update(result.notes)
+    return LoadResult(
+        rows_loaded=sum(result.rows_loaded for result in results),
+        rows_rejected=sum(result.rows_rejected for result in results),
+        encoding=results[0].encoding if len({result.encoding for result in results}) == 1 else None,
+        first_rejects=tuple(reject for result in results for reject in result.first_rejects)[:5],
+        source_records=sum(result.source_records or result.rows_loaded for result in results),
+        notes={"parts": ",".join(f"{name}:{kind}" for name, kind in notes.items())},
+    )
+
+
 def check_reject_ratio(result: LoadResult, max_reject_ratio: float) -> None:
     """Refuse the whole file when more than `max_reject_ratio` of its rows were rejected."""
     loaded = result.source_records if result.source_records is not None else result.rows_loaded
@@ -279,7 +312,6 @@ def check_reject_ratio(result: LoadResult, max_reject_ratio: float) -> None:
         )
 
 
-_EMPTY_REASON = "the file is empty (0 bytes); drop it again once it has content"
 _SYMLINK_REASON = "symbolic links are refused: copy the file itself into the folder"
 _CHANGED_REASON = "the file changed while it was being loaded; it will be loaded once it stops changing"
 
@@ -318,14 +350,9 @@ async def _with_drift(conn: AsyncConnection, result: LoadResult, kind: str, file
     """Add `drift` (columns added, missing, renamed since the kind's previous file) to a declared kind's result."""
     if result.column_map is None:
         return result
-    previous = await ledger.previous_columns(conn, result.kind or kind, file_id)
+    previous = await ledger.previous_columns(conn, kind, file_id)
     drift = render_drift(column_drift(previous, mapped_columns(result.column_map) or {}))
     return replace(result, notes={**result.notes, "drift": drift})
-
-
-def _unrecognised_reason(importers: tuple[Importer, ...]) -> str:
-    kinds = ", ".join(known_kinds(importers))
-    return f"no import service recognises this file (known kinds: {kinds}); check it is the right file and its header"
 
 
 def _unreadable(exc: OSError) -> BadFileError:

@@ -27,7 +27,7 @@ class FileFacts:
 
     file_name: str
     sha256: str
-    size_bytes: int
+    size_bytes: int | None  # None for a part without bytes of its own (a SQLite table)
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,31 @@ async def start_load(conn: AsyncConnection, facts: FileFacts, kind: str, worker:
     return int((await conn.execute(query)).scalar_one())
 
 
+async def start_part(
+    conn: AsyncConnection, container_id: int, part: FileFacts, name: str, kind: str, worker: str
+) -> int:
+    """Record (in the container's load transaction) that one of its parts is being loaded; returns its id.
+
+    `part` holds the container's file name, and the part's own content hash and size when it has
+    bytes of its own (an archive member; a SQLite table has none).
+    """
+    query = (
+        insert(FileLoad)
+        .values(
+            file_name=part.file_name,
+            sha256=part.sha256 or None,
+            size_bytes=part.size_bytes,
+            kind=kind,
+            status=LoadStatus.LOADING,
+            worker=worker,
+            part_of=container_id,
+            part_name=name,
+        )
+        .returning(FileLoad.id)
+    )
+    return int((await conn.execute(query)).scalar_one())
+
+
 async def finish_load(conn: AsyncConnection, file_id: int, result: LoadResult, seconds: float) -> None:
     """Mark the load done; runs in the load's own transaction, so it commits with the staged rows."""
     await conn.execute(
@@ -133,7 +158,6 @@ async def finish_load(conn: AsyncConnection, file_id: int, result: LoadResult, s
             encoding=result.encoding,
             seconds=seconds,
             column_map=result.column_map,
-            **({"kind": result.kind} if result.kind else {}),
             finished_at=func.clock_timestamp(),  # now() would be when the transaction began
         )
     )

@@ -10,7 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from models import FileLoad, LoadStatus
 from services.column_matching import column_drift, mapped_columns, render_drift
 
-STATUS_KEYS: Final = ("file_name", "sha256", "kind", "status", "rows_loaded", "rows_rejected", "seconds", "error")
+STATUS_KEYS: Final = (
+    "file_name", "part_name", "sha256", "kind", "status", "rows_loaded", "rows_rejected", "seconds", "error"
+)  # fmt: skip
 # Declared kinds also show how each file's columns drifted from the kind's previous file.
 DRIFT_KEY: Final = "drift"
 _TABLE_COLUMNS: Final = (
@@ -68,13 +70,19 @@ def _cell(value: object) -> str:
     return text if len(text) <= _MAX_CELL_CHARS else text[: _MAX_CELL_CHARS - 1] + "…"
 
 
+def _shown_file(row: StatusRow) -> str:
+    """A part of a container shows as `container/part` (a SQLite file's table, an archive's member)."""
+    part = row.get("part_name")
+    return f"{row['file_name']}/{part}" if part else str(row["file_name"])
+
+
 def render_table(rows: Sequence[StatusRow]) -> str:
     """The rows as an aligned plain-text table (or a line saying the ledger is empty)."""
     if not rows:
         return "No files have been taken yet: drop one into the imports folder."
     columns = [*_TABLE_COLUMNS, *([("drift", DRIFT_KEY)] if any(row.get(DRIFT_KEY) for row in rows) else [])]
     header = [title for title, _ in columns]
-    body = [[_cell(row.get(key)) for _, key in columns] for row in rows]
+    body = [[_cell(_shown_file(row) if key == "file_name" else row.get(key)) for _, key in columns] for row in rows]
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)) for line in [header, *body]]
     return "\n".join(line.rstrip() for line in lines)

@@ -2,6 +2,7 @@
 
 Adding a kind in code is a new module with an `IMPORTER` and one line in `IMPORTERS`; a declared
 kind (a TOML file in services/kinds/) needs no code at all: `importers_for` adds its service.
+Container files (a SQLite file's tables) are split into parts in services/importers/containers.py.
 """
 
 from typing import Final
@@ -10,7 +11,6 @@ from services.declarations import KindDeclaration
 from services.importers import job_titles, nem12
 from services.importers.base import Importer
 from services.importers.declared import DeclaredImporter
-from services.importers.sqlite_tables import SqliteImporter
 
 IMPORTERS: Final[tuple[Importer, ...]] = (
     job_titles.IMPORTER,
@@ -19,15 +19,13 @@ IMPORTERS: Final[tuple[Importer, ...]] = (
 
 
 def importers_for(declarations: tuple[KindDeclaration, ...]) -> tuple[Importer, ...]:
-    """The built-in services, one per declared kind, and the SQLite service when a kind takes SQLite."""
-    declared = tuple(DeclaredImporter(declaration) for declaration in declarations)
-    takes_sqlite = any("sqlite" in declaration.formats for declaration in declarations)
-    return (*IMPORTERS, *declared, *((SqliteImporter(declarations),) if takes_sqlite else ()))
+    """The built-in services and one per declared kind (SQLite files are planned from the declared ones)."""
+    return (*IMPORTERS, *(DeclaredImporter(declaration) for declaration in declarations))
 
 
 def known_kinds(importers: tuple[Importer, ...] = IMPORTERS) -> list[str]:
-    """The names of every registered kind (a SQLite file is a container of declared kinds, not a kind)."""
-    return [importer.kind for importer in importers if importer.kind != "sqlite"]
+    """The names of every registered kind."""
+    return [importer.kind for importer in importers]
 
 
 def detect_kind(file_name: str, head: bytes, importers: tuple[Importer, ...] = IMPORTERS) -> Importer | None:

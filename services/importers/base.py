@@ -2,10 +2,11 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.importers.sources import Source
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,9 +20,10 @@ class Reject:
 
 @dataclass(frozen=True)
 class LoadJob:
-    """What an import service needs to load one file."""
+    """What an import service needs to load one file (or one member of an archive)."""
 
-    path: Path
+    source: Source
+    head: bytes  # the first bytes of the content, as the service was recognised by
     file_id: int
     staging_schema: str
     copy_chunk_bytes: int
@@ -40,7 +42,6 @@ class LoadResult:
     # compares rejected records with records, not with rows.
     source_records: int | None = None
     notes: dict[str, object] = field(default_factory=dict)
-    kind: str | None = None  # the kind actually loaded, when the service decides it (a SQLite file's tables)
     column_map: dict[str, object] | None = None  # declared kinds: which column fed which canonical one
 
 

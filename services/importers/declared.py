@@ -6,7 +6,6 @@ columns the declaration does not know go to `extra`; a required column missing f
 quarantines it, naming the names tried.
 """
 
-import asyncio
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -25,7 +24,6 @@ from services.excerpts import MAX_REJECT_CHARS, excerpt
 from services.importers.base import LoadJob, LoadResult, Reject
 from services.importers.copying import CopyTarget, copy_rows, text_row
 from services.importers.records import iter_source_records, sniff_format, source_fields
-from services.importers.sources import read_head
 
 MIN_MATCHED_COLUMNS: Final = 2
 
@@ -184,13 +182,13 @@ class DeclaredImporter:
 
     async def load(self, conn: AsyncConnection, job: LoadJob) -> LoadResult:
         """Stream the file's records into the kind's staging table inside the caller's transaction."""
-        source_format = await _format_of(job)
+        source_format = _format_of(job)
         field_map = FieldMap(self.declaration)
         warnings = WarningCounter()
         target = CopyTarget(job.staging_schema, self.kind, copy_columns(self.declaration))
 
         def rows() -> Iterator[str | Reject]:
-            records = iter_source_records(job.path, source_format, self.declaration, check_required)
+            records = iter_source_records(job.source, source_format, self.declaration, check_required)
             yield from mapped_lines(job.file_id, None, field_map, records, warnings)
 
         copier = await driver_connection(conn)
@@ -250,9 +248,8 @@ def mapped_lines(
             yield mapped
 
 
-async def _format_of(job: LoadJob) -> SourceFormat:
-    head = await asyncio.to_thread(read_head, job.path)
-    source_format = sniff_format(head)
+def _format_of(job: LoadJob) -> SourceFormat:
+    source_format = sniff_format(job.head)
     if source_format == "sqlite":
         raise BadFileError("a SQLite file reached a CSV/JSON import service")
     return source_format

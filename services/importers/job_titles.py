@@ -175,7 +175,7 @@ class JobTitlesImporter:
         target = CopyTarget(job.staging_schema, KIND, COPY_COLUMNS)
 
         def rows() -> Iterator[str | Reject]:
-            with open_text(job.path, encoding) as lines:
+            with open_text(job.source, encoding) as lines:
                 yield from iter_copy_lines(lines, job.file_id)
 
         async with conn.begin_nested():
@@ -189,7 +189,7 @@ class JobTitlesImporter:
 
 
 def _scan_file_encoding(job: LoadJob) -> EncodingScan:
-    with open_binary(job.path) as stream:
+    with open_binary(job.source) as stream:
         return scan_encoding(stream)
 
 

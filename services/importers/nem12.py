@@ -316,7 +316,7 @@ class Nem12Importer:
         records = [0]  # 300 records read
 
         def rows() -> Iterator[str | Reject]:
-            with open_text(job.path, UTF8) as lines:
+            with open_text(job.source, UTF8) as lines:
                 for item in iter_interval_days(lines):
                     if isinstance(item, Reject):
                         yield item

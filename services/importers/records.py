@@ -9,7 +9,6 @@ import codecs
 import io
 import json
 from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
 from typing import IO, Final
 
 import ijson
@@ -21,7 +20,7 @@ from services.importers.base import Reject
 from services.importers.csv_lines import first_row, iter_csv_records
 from services.importers.encodings import UTF8, choose_fallback_encoding, scan_encoding
 from services.importers.json_flattening import flatten
-from services.importers.sources import open_binary, open_text
+from services.importers.sources import Source, open_binary, open_text
 
 SourceRecord = tuple[int, Mapping[str, object]]
 RequiredCheck = Callable[[KindDeclaration, list[str], str], None]
@@ -60,15 +59,15 @@ def _json_objects(stream: IO[bytes]) -> Iterator[object]:
 
 
 def iter_source_records(
-    path: Path, source_format: SourceFormat, declaration: KindDeclaration, check_required: RequiredCheck
+    source: Source, source_format: SourceFormat, declaration: KindDeclaration, check_required: RequiredCheck
 ) -> Iterator[SourceRecord | Reject]:
     """The file's records; BadFileError when a required column is missing from the first record."""
     if source_format == "csv":
-        yield from _csv_records(path, declaration, check_required)
+        yield from _csv_records(source, declaration, check_required)
     elif source_format == "ndjson":
-        yield from _checked(_ndjson_records(path), declaration, check_required)
+        yield from _checked(_ndjson_records(source), declaration, check_required)
     else:
-        yield from _checked(_json_records(path), declaration, check_required)
+        yield from _checked(_json_records(source), declaration, check_required)
 
 
 def _checked(
@@ -83,9 +82,9 @@ def _checked(
 
 
 def _csv_records(
-    path: Path, declaration: KindDeclaration, check_required: RequiredCheck
+    source: Source, declaration: KindDeclaration, check_required: RequiredCheck
 ) -> Iterator[SourceRecord | Reject]:
-    with open_text(path, detect_encoding(path)) as lines:
+    with open_text(source, detect_encoding(source)) as lines:
         records = iter_csv_records(lines)
         header = next((cells for _, _, cells, _, _ in records if cells and any(c.strip() for c in cells)), None)
         if header is None:
@@ -101,17 +100,17 @@ def _csv_records(
             yield (start, fields)
 
 
-def detect_encoding(path: Path) -> str:
+def detect_encoding(source: Source) -> str:
     """UTF-8 when every byte decodes as UTF-8, else the fallback the bytes allow (or BadFileError)."""
-    if _is_utf8(path):
+    if _is_utf8(source):
         return UTF8
-    with open_binary(path) as stream:
+    with open_binary(source) as stream:
         return choose_fallback_encoding(scan_encoding(stream))
 
 
-def _is_utf8(path: Path) -> bool:
+def _is_utf8(source: Source) -> bool:
     decoder = codecs.getincrementaldecoder("utf-8")()
-    with open_binary(path) as stream:
+    with open_binary(source) as stream:
         try:
             while chunk := stream.read(1 << 20):
                 decoder.decode(chunk)
@@ -121,8 +120,8 @@ def _is_utf8(path: Path) -> bool:
     return True
 
 
-def _ndjson_records(path: Path) -> Iterator[SourceRecord | Reject]:
-    with open_text(path, detect_encoding(path)) as lines:
+def _ndjson_records(source: Source) -> Iterator[SourceRecord | Reject]:
+    with open_text(source, detect_encoding(source)) as lines:
         for line_no, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
@@ -137,8 +136,8 @@ def _ndjson_records(path: Path) -> Iterator[SourceRecord | Reject]:
                 yield Reject(line_no, _raw(line.strip()), "the line is not a JSON object")
 
 
-def _json_records(path: Path) -> Iterator[SourceRecord | Reject]:
-    with open_binary(path) as stream:
+def _json_records(source: Source) -> Iterator[SourceRecord | Reject]:
+    with open_binary(source) as stream:
         objects = _json_objects(stream)
         position = 0
         try:

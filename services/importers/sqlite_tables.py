@@ -1,14 +1,15 @@
 """SQLite database files: each table whose columns satisfy a declared kind loads as that kind.
 
-Recognised by the SQLite magic bytes. Other tables are listed in the log; a file with no table
+Recognised by the SQLite magic bytes (services/importers/containers.py). Each table loads as a part
+of the file with a ledger row of its own; other tables are listed in the log; a file with no table
 that any declared kind takes is quarantined. The database is opened read-only and immutable, so
 nothing is ever written to a dropped file.
 """
 
-import asyncio
 import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -23,11 +24,11 @@ from services.declarations import KindDeclaration
 from services.importers.base import LoadJob, LoadResult, Reject
 from services.importers.copying import CopyTarget, copy_rows
 from services.importers.declared import FieldMap, WarningCounter, claims_match, copy_columns, mapped_lines
-from services.importers.records import SQLITE_MAGIC, SourceRecord
+from services.importers.records import SourceRecord
 
 logger = logging.getLogger(__name__)
 
-KIND: Final = "sqlite"
+CONTAINER_KIND: Final = "sqlite"  # the ledger kind of a SQLite file; its tables are parts with kinds of their own
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,9 @@ def plan_tables(tables: dict[str, list[str]], declarations: tuple[KindDeclaratio
     return plans
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+def _connect(path: Path) -> "closing[sqlite3.Connection]":
+    """A read-only connection that is closed when the block ends (sqlite3's own context manager only commits)."""
+    return closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True))
 
 
 def read_tables(path: Path) -> dict[str, list[str]]:
@@ -78,64 +80,57 @@ def table_records(path: Path, plan: TablePlan) -> Iterator[SourceRecord | Reject
             yield (position, dict(zip(plan.columns, row, strict=True)))
 
 
-class SqliteImporter:
-    """Loads the tables of a dropped SQLite file that declared kinds take."""
+class SqliteTableImporter:
+    """Loads one table of a SQLite file into the staging table of the declared kind it satisfies."""
 
-    kind: Final = KIND
+    def __init__(self, plan: TablePlan) -> None:
+        self.plan = plan
 
-    def __init__(self, declarations: tuple[KindDeclaration, ...]) -> None:
-        self.declarations = tuple(d for d in declarations if "sqlite" in d.formats)
+    @property
+    def kind(self) -> str:
+        """The declared kind the table loads as."""
+        return self.plan.declaration.kind
 
     def accepts(self, file_name: str, head: bytes) -> bool:
-        """Recognised by the SQLite magic bytes, whatever the file is called."""
-        return head.startswith(SQLITE_MAGIC)
+        """Never chosen by content: a SQLite file is planned table by table (services/importers/containers.py)."""
+        return False
 
     async def load(self, conn: AsyncConnection, job: LoadJob) -> LoadResult:
-        """Load every table that a declared kind takes, each into that kind's staging table."""
-        tables = await asyncio.to_thread(read_tables, job.path)
-        plans = plan_tables(tables, self.declarations)
-        ignored = sorted(set(tables) - {plan.table for plan in plans})
-        if ignored:
-            log_event(logger, "sqlite_tables_ignored", file=job.path.name, tables=",".join(ignored))
-        if not plans:
-            kinds = ", ".join(d.kind for d in self.declarations) or "none"
-            raise BadFileError(
-                f"no table in this SQLite file matches a declared kind (tables: {', '.join(sorted(tables)) or 'none'};"
-                f" kinds that take SQLite: {kinds})"
-            )
-        results = [await self._load_table(conn, job, plan) for plan in plans]
-        return _combined(results, plans)
-
-    async def _load_table(self, conn: AsyncConnection, job: LoadJob, plan: TablePlan) -> LoadResult:
-        field_map = FieldMap(plan.declaration)
+        """Stream the table's rows into the kind's staging table inside the caller's transaction."""
+        field_map = FieldMap(self.plan.declaration)
         warnings = WarningCounter()
-        target = CopyTarget(job.staging_schema, plan.declaration.kind, copy_columns(plan.declaration))
+        target = CopyTarget(job.staging_schema, self.kind, copy_columns(self.plan.declaration))
+        with job.source.local_path() as path:
 
-        def rows() -> Iterator[str | Reject]:
-            yield from mapped_lines(job.file_id, plan.table, field_map, table_records(job.path, plan), warnings)
+            def rows() -> Iterator[str | Reject]:
+                records = table_records(path, self.plan)
+                yield from mapped_lines(job.file_id, self.plan.table, field_map, records, warnings)
 
-        copier = await driver_connection(conn)
-        counts = await copy_rows(
-            copier, target, rows, file_id=job.file_id, chunk_bytes=job.copy_chunk_bytes, on_progress=job.on_progress
-        )
-        column_map = field_map.as_record() | {"table": plan.table}
+            copier = await driver_connection(conn)
+            counts = await copy_rows(
+                copier, target, rows, file_id=job.file_id, chunk_bytes=job.copy_chunk_bytes, on_progress=job.on_progress
+            )
         return LoadResult(
             counts.rows,
             counts.rejected,
+            encoding="sqlite",
             first_rejects=counts.first_rejects,
-            column_map=column_map,
+            column_map=field_map.as_record() | {"table": self.plan.table},
             notes=warnings.notes(),
         )
 
 
-def _combined(results: list[LoadResult], plans: list[TablePlan]) -> LoadResult:
-    kinds = sorted({plan.declaration.kind for plan in plans})
-    return LoadResult(
-        rows_loaded=sum(r.rows_loaded for r in results),
-        rows_rejected=sum(r.rows_rejected for r in results),
-        encoding="sqlite",
-        first_rejects=tuple(reject for r in results for reject in r.first_rejects)[:5],
-        kind="+".join(kinds),
-        column_map=results[0].column_map if len(results) == 1 else {"tables": [r.column_map for r in results]},
-        notes={"tables": ",".join(plan.table for plan in plans)},
-    )
+def table_importers(path: Path, declarations: Sequence[KindDeclaration]) -> list[SqliteTableImporter]:
+    """One importer per table that a declared kind takes; BadFileError when none does (blocking: reads the file)."""
+    tables = read_tables(path)
+    plans = plan_tables(tables, tuple(declarations))
+    ignored = sorted(set(tables) - {plan.table for plan in plans})
+    if ignored:
+        log_event(logger, "sqlite_tables_ignored", file=path.name, tables=",".join(ignored))
+    if not plans:
+        kinds = ", ".join(d.kind for d in declarations) or "none"
+        raise BadFileError(
+            f"no table in this SQLite file matches a declared kind (tables: {', '.join(sorted(tables)) or 'none'}; "
+            f"kinds that take SQLite: {kinds})"
+        )
+    return [SqliteTableImporter(plan) for plan in plans]

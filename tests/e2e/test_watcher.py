@@ -127,7 +127,8 @@ async def test_once_loads_what_is_there_and_status_reports_it(
     entries = json.loads(status.stdout)
     assert [(e["file_name"], e["status"]) for e in entries] == [("b.csv", "failed"), ("a.csv", "loaded")]
     assert set(entries[0]) == {
-        "file_name", "sha256", "kind", "status", "rows_loaded", "rows_rejected", "seconds", "error", "drift"
+        "file_name", "part_name", "sha256", "kind", "status",
+        "rows_loaded", "rows_rejected", "seconds", "error", "drift",
     }  # fmt: skip
     assert entries[1]["rows_loaded"] == 50 and len(entries[1]["sha256"]) == 64
     table = run_main(settings, "--status").stdout

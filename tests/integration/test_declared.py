@@ -58,8 +58,12 @@ async def test_every_week_in_every_format_loads_the_standardised_values(
     assert await _staged(engine) == _expected_rows(series, week_index)
     [reject] = await fetch_all(engine, "SELECT line_no, reason FROM staging.rejected_rows")
     assert f"lead_id '{week.duplicate.lead_id}' was already on line" in reject["reason"]
-    [entry] = await ledger(engine)
-    assert (entry["kind"], entry["rows_loaded"], entry["rows_rejected"]) == ("leads", len(week.leads), 1)
+    entries = await ledger(engine)
+    [entry] = [entry for entry in entries if entry["kind"] == "leads"]
+    assert (entry["status"], entry["rows_loaded"], entry["rows_rejected"]) == ("loaded", len(week.leads), 1)
+    if file_format == "sqlite":  # the file's own row, and its table as a part with the kind's row
+        assert [(e["kind"], e["part_of"]) for e in entries] == [("sqlite", None), ("leads", entries[0]["id"])]
+        assert entries[1]["part_name"] == "leads_export"  # the table's name
 
 
 async def test_unknown_columns_are_kept_as_extra_data(

@@ -284,23 +284,25 @@ class _GrowingFileImporter:
 
     kind = "job_titles"
 
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
     def accepts(self, file_name: str, head: bytes) -> bool:
         return True
 
     async def load(self, conn: AsyncConnection, job: LoadJob) -> LoadResult:
-        with open(job.path, "ab") as stream:
+        with open(self.path, "ab") as stream:
             stream.write(b"late,1,row\n")
         return LoadResult(rows_loaded=1, rows_rejected=0)
 
 
 async def test_a_file_that_changes_during_its_load_is_rolled_back_and_left_to_settle_again(
-    engine: AsyncEngine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    engine: AsyncEngine, settings: Settings
 ) -> None:
     path = _drop(settings, "growing.csv", (HEADER + "a,1,b\n").encode())
-    monkeypatch.setattr("services.ingest.detect_kind", lambda *_: _GrowingFileImporter())
 
     with pytest.raises(FileChangedError):
-        await Ingestor(engine, settings).ingest(path)
+        await Ingestor(engine, settings, importers=(_GrowingFileImporter(path),)).ingest(path)
 
     assert path.exists()
     [entry] = await ledger(engine)

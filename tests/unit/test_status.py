@@ -57,3 +57,8 @@ def test_the_json_is_a_list_of_objects_with_every_status_key() -> None:
 
 def test_an_empty_ledger_is_an_empty_json_list() -> None:
     assert json.loads(render_json([])) == []
+
+
+def test_a_part_of_a_container_shows_as_container_slash_part() -> None:
+    rows = [status_row(file_name="case_study.db", part_name="agreement", kind="agreement")]
+    assert render_table(rows).splitlines()[1].startswith("case_study.db/agreement  agreement")
