@@ -158,11 +158,16 @@ async def test_a_system_fault_spell_is_alerted_once_and_its_end_once(
             await eventually(lambda: _events(receiver, "system_fault"), what="the fault alert")
             await eventually(lambda: _at_least(port, _files_total("unknown", "retried"), 6), what="several retries")
             assert await _metric(port, "dropfolder_system_fault") == 1.0
+            assert await _metric(port, "dropfolder_files_waiting") == 2.0
+            assert (await _metric(port, "dropfolder_oldest_waiting_file_age_seconds") or 0) >= 1.0
 
             await admin(engine, f"GRANT INSERT ON staging.job_titles TO {loader}")
             await eventually(lambda: _events(receiver, "system_recovered"), what="the recovery alert")
             await eventually(lambda: _has_all(engine, ["a.csv", "b.csv"]), what="both files loaded")
             assert await _metric(port, "dropfolder_system_fault") == 0.0
+            await eventually(lambda: _at_most(port, "dropfolder_files_waiting", 0), what="no file waiting")
+            assert await _metric(port, "dropfolder_oldest_waiting_file_age_seconds") == 0.0
+            assert await _metric(port, _files_total("job_titles", "loaded")) == 2.0
         finally:
             assert service.stop() == 0
 
@@ -219,6 +224,11 @@ async def _events(receiver: Receiver, name: str, count: int = 1) -> list[dict[st
 async def _at_least(port: int, sample: str, minimum: float) -> bool:
     value = await _metric(port, sample)
     return value is not None and value >= minimum
+
+
+async def _at_most(port: int, sample: str, maximum: float) -> bool:
+    value = await _metric(port, sample)
+    return value is not None and value <= maximum
 
 
 async def _has_all(engine: AsyncEngine, names: list[str]) -> bool:
