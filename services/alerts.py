@@ -29,7 +29,7 @@ QUEUE_SIZE: Final = 100
 TIMEOUT_SECONDS: Final = 5.0
 ATTEMPTS: Final = 3
 BACKOFF_SECONDS: Final = 1.0  # doubled after each failed attempt
-CLOSE_SECONDS: Final = 5.0
+CLOSE_SECONDS: Final = 3.0  # with shutdown_grace_seconds (25) it stays inside compose's stop_grace_period (30s)
 _RESPONSE_BYTES_READ: Final = 4096
 
 

@@ -1,12 +1,15 @@
 """A real webhook receiver for tests: an HTTP server on 127.0.0.1 in a thread that keeps every JSON body POSTed to it.
 
 It can answer with another status, or hold each request (until released, or for a while) to play a slow receiver.
+Also a plain GET and a free port, for the metrics endpoint.
 """
 
 import json
 import socket
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -53,6 +56,8 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 if receiver.hold_seconds:
                     receiver.released.wait(receiver.hold_seconds)
                 self.send_response(receiver.status)
+                if 300 <= receiver.status < 400:
+                    self.send_header("Location", "/elsewhere")
                 self.send_header("Content-Length", "2")
                 self.end_headers()
                 self.wfile.write(b"ok")
@@ -83,6 +88,15 @@ def webhook_receiver(status: int = 200, hold_seconds: float = 0.0) -> Iterator[R
         receiver.released.set()
         server.shutdown()
         server.server_close()
+
+
+def http_get(url: str) -> tuple[int, str]:
+    """GET `url`: its status and body, also for 4xx and 5xx answers."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
 
 
 def free_port() -> int:

@@ -3,8 +3,6 @@ JSON, /metrics counts the files, and a webhook that fails or hangs never holds u
 
 import asyncio
 import re
-import urllib.error
-import urllib.request
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +14,7 @@ from bench.generators import generate_rows, write_job_titles
 from core.config import Settings
 from tests.e2e.conftest import Service, eventually, start_service
 from tests.helpers import admin, as_role, fetch_all, loader_role
-from tests.webhook import SECRET_PATH, Receiver, free_port, webhook_receiver
+from tests.webhook import SECRET_PATH, Receiver, free_port, http_get, webhook_receiver
 
 BAD_ROWS = "title,pdl count,top related titles 1\nengineer,lots,manager\nchef,many,cook\nbaker,some,cook\n"
 
@@ -43,17 +41,9 @@ def _start(settings: Settings, receiver: Receiver, port: int | None = None) -> S
     return start_service(settings, ALERT_WEBHOOK_URL=receiver.url, METRICS_PORT=str(port) if port else "")
 
 
-def _http_get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
-
-
 async def _metric(port: int, sample: str) -> float | None:
     """The value of one exposition line, e.g. `dropfolder_files_total{kind="job_titles",outcome="loaded"}`."""
-    _, text = await asyncio.to_thread(_http_get, f"http://127.0.0.1:{port}/metrics")
+    _, text = await asyncio.to_thread(http_get, f"http://127.0.0.1:{port}/metrics")
     match = re.search(rf"^{re.escape(sample)} (\S+)$", text, flags=re.MULTILINE)
     return float(match[1]) if match else None
 
@@ -85,7 +75,7 @@ async def test_a_quarantine_reaches_the_webhook_and_metrics_count_loaded_and_qua
             await eventually(lambda: _logged(service, "event=file_loaded file=titles.csv"), what="the good load")
             loaded = await _metric(port, _files_total("job_titles", "loaded"))
             quarantined = await _metric(port, _files_total("job_titles", "quarantined"))
-            health = await asyncio.to_thread(_http_get, f"http://127.0.0.1:{port}/healthz")
+            health = await asyncio.to_thread(http_get, f"http://127.0.0.1:{port}/healthz")
         finally:
             assert service.stop() == 0
 

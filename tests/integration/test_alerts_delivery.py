@@ -38,46 +38,35 @@ def test_an_alert_is_posted_as_json_to_the_webhook_path() -> None:
     assert body["text"].startswith("dropfolder: quarantined titles.csv (job_titles): line 3")
 
 
+def _first_failure(caplog: pytest.LogCaptureFixture, url: str, attempts: int) -> str:
+    alerts = _alerts(url, attempts=attempts)
+    alerts.notify(_alert())
+    wait_until(lambda: _lines(caplog, "alert_failed"), what="the failure line")
+    alerts.close()
+    return _lines(caplog, "alert_failed")[0]
+
+
 def test_a_failing_webhook_is_retried_then_the_failure_is_logged_without_the_url(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     with webhook_receiver(status=500) as receiver:
-        alerts = _alerts(receiver.url, attempts=3)
-
-        alerts.notify(_alert())
-        wait_until(lambda: _lines(caplog, "alert_failed"), what="the failure line")
-        alerts.close()
+        failed = _first_failure(caplog, receiver.url, attempts=3)
 
     assert len(receiver.received) == 3
-    [failed] = _lines(caplog, "alert_failed")
     assert 'reason="HTTP 500 Internal Server Error"' in failed
     assert "attempts=3" in failed and "file=titles.csv" in failed
     assert f"webhook=http://127.0.0.1:{receiver.port}" in failed
     assert all(SECRET_PATH not in record.getMessage() for record in caplog.records)
 
 
-def test_a_refusal_that_retrying_cannot_fix_is_not_retried(caplog: pytest.LogCaptureFixture) -> None:
-    with webhook_receiver(status=404) as receiver:
-        alerts = _alerts(receiver.url, attempts=3)
+@pytest.mark.parametrize("status", [400, 404, 302, 307])
+def test_a_refusal_or_a_redirect_is_not_retried_or_followed(caplog: pytest.LogCaptureFixture, status: int) -> None:
+    with webhook_receiver(status=status) as receiver:  # a 3xx answer names another path on the receiver
+        failed = _first_failure(caplog, receiver.url, attempts=3)
 
-        alerts.notify(_alert())
-        wait_until(lambda: _lines(caplog, "alert_failed"), what="the failure line")
-        alerts.close()
-
-    assert len(receiver.received) == 1
-    assert "HTTP 404" in _lines(caplog, "alert_failed")[0]
-
-
-def test_a_redirect_is_not_followed(caplog: pytest.LogCaptureFixture) -> None:
-    with webhook_receiver(status=302) as receiver:
-        alerts = _alerts(receiver.url, attempts=1)
-
-        alerts.notify(_alert())
-        wait_until(lambda: _lines(caplog, "alert_failed"), what="the failure line")
-        alerts.close()
-
-    assert "HTTP 302" in _lines(caplog, "alert_failed")[0]
+    assert f"HTTP {status}" in failed
+    assert receiver.paths == [SECRET_PATH]
 
 
 def test_a_hanging_webhook_times_out_and_notify_never_waits(caplog: pytest.LogCaptureFixture) -> None:
@@ -101,12 +90,8 @@ def test_a_hanging_webhook_times_out_and_notify_never_waits(caplog: pytest.LogCa
 def test_an_unreachable_webhook_fails_with_a_logged_reason(caplog: pytest.LogCaptureFixture) -> None:
     with webhook_receiver() as receiver:
         url = receiver.url
-    alerts = _alerts(url, attempts=2)  # the receiver is gone: connection refused
 
-    alerts.notify(_alert())
-    wait_until(lambda: _lines(caplog, "alert_failed"), what="the failure line")
-    alerts.close()
+    failed = _first_failure(caplog, url, attempts=2)  # the receiver is gone: connection refused
 
-    [failed] = _lines(caplog, "alert_failed")
     assert "Connection refused" in failed or "ConnectionRefused" in failed
     assert SECRET_PATH not in failed

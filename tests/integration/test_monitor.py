@@ -2,8 +2,6 @@
 
 import asyncio
 import socket
-import urllib.error
-import urllib.request
 from datetime import timedelta
 
 import pytest
@@ -16,15 +14,7 @@ from services import ledger
 from services.ingest import Ingestor, Outcome
 from services.monitor import start_monitor
 from services.unit_of_work import transaction
-from tests.webhook import free_port
-
-
-def _get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
+from tests.webhook import free_port, http_get
 
 
 async def test_the_newest_load_of_each_kind_comes_from_the_ledger(engine: AsyncEngine, settings: Settings) -> None:
@@ -46,11 +36,11 @@ async def test_the_metrics_server_answers_on_its_port_and_frees_it_when_closed(
     config = settings.model_copy(update={"metrics_port": port})
     monitor = await start_monitor(config, engine, ["job_titles"], is_watch=True)
     try:
-        status, body = await asyncio.to_thread(_get, f"http://127.0.0.1:{port}/metrics")
+        status, body = await asyncio.to_thread(http_get, f"http://127.0.0.1:{port}/metrics")
         assert status == 200
         assert 'dropfolder_files_total{kind="job_titles",outcome="loaded"} 0.0' in body
-        assert await asyncio.to_thread(_get, f"http://127.0.0.1:{port}/healthz") == (200, "ok\n")
-        assert (await asyncio.to_thread(_get, f"http://127.0.0.1:{port}/"))[0] == 404
+        assert await asyncio.to_thread(http_get, f"http://127.0.0.1:{port}/healthz") == (200, "ok\n")
+        assert (await asyncio.to_thread(http_get, f"http://127.0.0.1:{port}/"))[0] == 404
     finally:
         await monitor.close()
     with socket.socket() as again:
