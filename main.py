@@ -223,9 +223,10 @@ def _requeue(settings: Settings, names: list[str]) -> int:
 async def _serve(
     settings: Settings, engine: AsyncEngine, url: str, declarations: "tuple[KindDeclaration, ...]", *, is_once: bool
 ) -> int:
-    from services.importers import importers_for
+    from services.importers import importers_for, known_kinds
     from services.importers.copying import GIL_SWITCH_SECONDS
     from services.ingest import Ingestor
+    from services.monitor import start_monitor
     from services.watcher import Watcher
 
     started = time.monotonic()
@@ -243,7 +244,8 @@ async def _serve(
     )
     sys.setswitchinterval(GIL_SWITCH_SECONDS)  # keeps COPY fed while rows are parsed in a thread
     ingestor = Ingestor(engine, settings, importers=importers_for(declarations))  # declarations read once
-    watcher = Watcher(ingestor, settings, is_once=is_once)
+    monitor = await start_monitor(settings, engine, known_kinds(ingestor.importers), is_watch=not is_once)
+    watcher = Watcher(ingestor, settings, is_once=is_once, monitor=monitor)
     stop = asyncio.Event()
     heartbeat = asyncio.create_task(_beat(HEARTBEAT_FILE, stop))
     loop = asyncio.get_running_loop()
@@ -252,6 +254,7 @@ async def _serve(
     work = asyncio.create_task(watcher.run_once(stop) if is_once else watcher.watch(stop))
     is_complete = await _until_done_or_stopped(work, stop, settings.shutdown_grace_seconds)
     heartbeat.cancel()
+    await monitor.close()
     log_event(
         logger,
         "shutdown",

@@ -1,11 +1,13 @@
 """The service's one typed configuration, read from the environment and `.env`."""
 
+import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Final, Self
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import AliasChoices, Field, PositiveFloat, PositiveInt, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, PositiveFloat, PositiveInt, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -124,6 +126,55 @@ class Settings(BaseSettings):
     def schema_translate_map(self) -> dict[str | None, str | None]:
         """Maps the models' schema names onto the configured ones."""
         return {"staging": self.staging_schema, "datawarehouse": self.dw_schema}
+
+    # ---- Alerts and metrics (issue #18, items 5 and 6); all off while unset -----------------------------------------
+    # A JSON POST per quarantine, per spell of system fault and per silent kind. The URL is a secret (a Slack
+    # webhook URL grants posting), so it is a SecretStr and logs name its scheme and host only.
+    alert_webhook_url: SecretStr | None = None
+    # How often each kind's files are expected, as JSON: {"nem12": "P1D"} (ISO 8601 durations or seconds). A kind
+    # with no file loaded for that long (counted from start-up when it never loaded) gets one `kind_silent` alert.
+    expected_every: Annotated[dict[str, timedelta], NoDecode] = {}  # pydantic copies a mutable default
+    # Serve GET /metrics (Prometheus) and GET /healthz on this port while watching (not with --once).
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
+
+    @field_validator("alert_webhook_url", "metrics_port", mode="before")
+    @classmethod
+    def _blank_turns_off(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("alert_webhook_url")
+    @classmethod
+    def _check_webhook_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _is_web_url(value.get_secret_value()):
+            raise ValueError("alert_webhook_url must be an http:// or https:// URL")
+        return value
+
+    @field_validator("expected_every", mode="before")
+    @classmethod
+    def _parse_expected_every(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        try:
+            return json.loads(value) if value.strip() else {}
+        except json.JSONDecodeError as exc:
+            raise ValueError(f'expected_every must be a JSON object such as {{"nem12": "P1D"}} ({exc})') from exc
+
+    @field_validator("expected_every")
+    @classmethod
+    def _check_expected_every(cls, value: dict[str, timedelta]) -> dict[str, timedelta]:
+        if not_positive := sorted(kind for kind, every in value.items() if every <= timedelta(0)):
+            raise ValueError(f"expected_every must be positive durations (not for: {', '.join(not_positive)})")
+        return value
+
+
+def _is_web_url(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        _ = parts.port  # raises for a port that is not a number in range
+    except ValueError:
+        return False
+    return parts.scheme in {"http", "https"} and bool(parts.hostname)
 
 
 def _parse_url(url: str) -> URL:

@@ -45,6 +45,20 @@ class Outcome(StrEnum):
 
 
 @dataclass(frozen=True)
+class FileReport:
+    """What became of one file, with what the watcher's metrics and alerts need to know about it."""
+
+    outcome: Outcome
+    file_name: str
+    kind: str | None = None
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    seconds: float | None = None
+    reason: str | None = None
+    moved_to: str | None = None
+
+
+@dataclass(frozen=True)
 class Ingestor:
     """Everything needed to take files: the engine, settings, import services and this process's name."""
 
@@ -59,14 +73,18 @@ class Ingestor:
             object.__setattr__(self, "importers", declared)
 
     async def ingest(self, path: Path) -> Outcome:
-        """Take one settled file; raises TransientError when it must be retried later."""
+        """Take one settled file and say what became of it; raises TransientError when it must be retried later."""
+        return (await self.handle(path)).outcome
+
+    async def handle(self, path: Path) -> FileReport:
+        """Take one settled file and report on it; raises TransientError when it must be retried later."""
         key = ledger.claim_key(self.settings.staging_schema, path.name)
         try:
             async with self.engine.connect() as conn:
                 async with transaction(conn):
                     is_claimed = await ledger.try_claim(conn, key)
                 if not is_claimed:
-                    return Outcome.SKIPPED
+                    return FileReport(Outcome.SKIPPED, path.name)
                 try:
                     return await self._ingest_claimed(conn, path)
                 finally:
@@ -100,10 +118,10 @@ class Ingestor:
         finally:
             await _release(conn, key)
 
-    async def _ingest_claimed(self, conn: AsyncConnection, path: Path) -> Outcome:
+    async def _ingest_claimed(self, conn: AsyncConnection, path: Path) -> FileReport:
         before = stat_file(path)
         if before is None:
-            return Outcome.SKIPPED  # another process archived it between our scan and our claim
+            return FileReport(Outcome.SKIPPED, path.name)  # another process archived it between our scan and our claim
         if path.is_symlink():
             facts = FileFacts(path.name, "", before.size)
             return await self._quarantine(conn, path, facts, None, BadFileError(_SYMLINK_REASON))
@@ -163,7 +181,9 @@ class Ingestor:
             on_progress=_progress_logger(shown, part.importer.kind, time.monotonic(), self.settings.progress_seconds),
         )
 
-    async def _route_and_load(self, conn: AsyncConnection, path: Path, facts: FileFacts, before: FileStat) -> Outcome:
+    async def _route_and_load(
+        self, conn: AsyncConnection, path: Path, facts: FileFacts, before: FileStat
+    ) -> FileReport:
         try:
             plan = await self.plan(path)
         except BadFileError as exc:
@@ -185,7 +205,7 @@ class Ingestor:
             raise
         await finish_uninterrupted(self._archive_loaded(conn, path, file_id))
         _log_loaded(path, plan.kind, result, seconds, file_id)
-        return Outcome.LOADED
+        return FileReport(Outcome.LOADED, path.name, plan.kind, result.rows_loaded, result.rows_rejected, seconds)
 
     async def _load(
         self, conn: AsyncConnection, plan: Plan, path: Path, facts: FileFacts, file_id: int, before: FileStat
@@ -216,7 +236,7 @@ class Ingestor:
         except Exception as exc:  # noqa: BLE001 - the system is in trouble already; the original error is raised
             log_event(logger, "ledger_update_skipped", logging.DEBUG, file_id=file_id, reason=short_error(exc))
 
-    async def _lost_race(self, conn: AsyncConnection, path: Path, facts: FileFacts, file_id: int) -> Outcome:
+    async def _lost_race(self, conn: AsyncConnection, path: Path, facts: FileFacts, file_id: int) -> FileReport:
         """Another process committed the same content while we loaded it: ours was rolled back, so it is a duplicate."""
         async with transaction(conn):
             earlier = await ledger.find_loaded(conn, facts.sha256)
@@ -225,7 +245,7 @@ class Ingestor:
             await ledger.mark_duplicate(conn, file_id, earlier.id)
         await self._archive_loaded(conn, path, file_id)
         _log_duplicate(facts, earlier)
-        return Outcome.DUPLICATE
+        return FileReport(Outcome.DUPLICATE, path.name, earlier.kind)
 
     async def _archive_loaded(self, conn: AsyncConnection, path: Path, file_id: int) -> None:
         target = await _archive(path, self.settings.processed_dir)
@@ -234,17 +254,17 @@ class Ingestor:
 
     async def _archive_earlier_load(
         self, conn: AsyncConnection, path: Path, facts: FileFacts, earlier: ledger.LoadedFile
-    ) -> Outcome:
+    ) -> FileReport:
         if earlier.file_name == path.name and earlier.archived_as is None:
             # Loaded and committed, then stopped before the move: finish the job, no second ledger row.
             await self._archive_loaded(conn, path, earlier.id)
             log_event(logger, "file_archived", file=path.name, file_id=earlier.id, note="loaded before a restart")
-            return Outcome.LOADED
+            return FileReport(Outcome.LOADED, path.name, earlier.kind)
         async with transaction(conn):
             duplicate_id = await ledger.record_duplicate(conn, facts, earlier.id, self.worker)
         await self._archive_loaded(conn, path, duplicate_id)
         _log_duplicate(facts, earlier)
-        return Outcome.DUPLICATE
+        return FileReport(Outcome.DUPLICATE, path.name, earlier.kind)
 
     async def _quarantine(
         self,
@@ -255,7 +275,7 @@ class Ingestor:
         error: BadFileError,
         *,
         file_id: int | None = None,
-    ) -> Outcome:
+    ) -> FileReport:
         async with transaction(conn):
             await ledger.record_failure(conn, file_id, facts, kind, error.reason, self.worker)
         sha256 = facts.sha256 or None
@@ -265,8 +285,9 @@ class Ingestor:
             )
         except OSError as exc:
             raise TransientError(f"cannot quarantine the file: {short_error(exc)}") from exc
-        log_quarantined(path.name, kind, error, _relative(moved_to, self.settings.imports_dir))
-        return Outcome.QUARANTINED
+        moved_to_name = _relative(moved_to, self.settings.imports_dir)
+        log_quarantined(path.name, kind, error, moved_to_name)
+        return FileReport(Outcome.QUARANTINED, path.name, kind, reason=error.reason, moved_to=moved_to_name)
 
 
 def log_quarantined(file_name: str, kind: str | None, error: BadFileError, moved_to: str) -> None:

@@ -5,6 +5,7 @@ ingest path runs them inside `services.unit_of_work.transaction`, which decides 
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Final
 
 from sqlalchemy import func, insert, select, text, update
@@ -37,6 +38,7 @@ class LoadedFile:
     id: int
     file_name: str
     archived_as: str | None
+    kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,11 @@ async def release(conn: AsyncConnection, key: str) -> None:
 
 async def find_loaded(conn: AsyncConnection, sha256: str) -> LoadedFile | None:
     """The earlier load of this content, if any."""
-    query = select(FileLoad.id, FileLoad.file_name, FileLoad.archived_as).where(
+    query = select(FileLoad.id, FileLoad.file_name, FileLoad.archived_as, FileLoad.kind).where(
         FileLoad.sha256 == sha256, FileLoad.status == LoadStatus.LOADED
     )
     row = (await conn.execute(query)).first()
-    return LoadedFile(row.id, row.file_name, row.archived_as) if row else None
+    return LoadedFile(row.id, row.file_name, row.archived_as, row.kind) if row else None
 
 
 async def record_duplicate(conn: AsyncConnection, facts: FileFacts, original_id: int, worker: str) -> int:
@@ -211,6 +213,22 @@ async def record_stale(conn: AsyncConnection, file_id: int) -> bool:
 async def record_archived(conn: AsyncConnection, file_id: int, archived_as: str) -> None:
     """Remember where the file went (relative to the drop folder)."""
     await conn.execute(update(FileLoad).where(FileLoad.id == file_id).values(archived_as=archived_as))
+
+
+async def newest_loads(conn: AsyncConnection) -> dict[str, datetime]:
+    """When the newest file of each kind was loaded (a SQLite file that fed several kinds counts for each)."""
+    query = (
+        select(FileLoad.kind, func.max(FileLoad.finished_at))
+        .where(FileLoad.status == LoadStatus.LOADED, FileLoad.kind.is_not(None), FileLoad.finished_at.is_not(None))
+        .group_by(FileLoad.kind)
+    )
+    newest: dict[str, datetime] = {}
+    for combined, finished_at in await conn.execute(query):
+        if combined is None or finished_at is None:  # left out by the query; this tells the type checker
+            continue
+        for kind in combined.split("+"):
+            newest[kind] = max(finished_at, newest.get(kind, finished_at))
+    return newest
 
 
 async def loading_files(conn: AsyncConnection) -> list[LoadingFile]:

@@ -28,7 +28,8 @@ from services.inbox import (
     quarantine_file,
     stat_file,
 )
-from services.ingest import Ingestor, Outcome, log_quarantined
+from services.ingest import FileReport, Ingestor, Outcome, log_quarantined
+from services.monitor import Monitor
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +50,10 @@ class Watcher:
     ingestor: Ingestor
     settings: Settings
     is_once: bool = False
+    monitor: Monitor = field(default_factory=Monitor)
     outcomes: Counter[str] = field(default_factory=Counter)
     _pending: dict[str, Observation] = field(default_factory=dict)
+    _first_seen: dict[str, float] = field(default_factory=dict)
     _retries: dict[str, _Retry] = field(default_factory=dict)
     _exhausted: set[str] = field(default_factory=set)
     _faults: FaultSpell = field(default_factory=FaultSpell)
@@ -110,6 +113,7 @@ class Watcher:
         if now - self._last_prune >= PRUNE_EVERY_SECONDS:
             await self._prune()
         await self._process_ready(stop)
+        self._publish_waiting()
 
     def _note_changes(self, changes: set[tuple[Change, str]]) -> None:
         for change, raw_path in changes:
@@ -141,11 +145,17 @@ class Watcher:
         if current is None:
             self._forget(name)
             return
-        self._pending[name] = observe(self._pending.get(name), current, time.monotonic())
+        now = time.monotonic()
+        self._pending[name] = observe(self._pending.get(name), current, now)
+        self._first_seen.setdefault(name, now)
 
     def _forget(self, name: str) -> None:
         self._pending.pop(name, None)
+        self._first_seen.pop(name, None)
         self._retries.pop(name, None)
+
+    def _publish_waiting(self) -> None:
+        self.monitor.files_waiting(len(self._pending), min(self._first_seen.values(), default=None))
 
     def _ready(self, only: set[str] | None) -> list[str]:
         now = time.monotonic()
@@ -171,7 +181,7 @@ class Watcher:
 
     async def _process(self, path: Path) -> None:
         try:
-            outcome = await self.ingestor.ingest(path)
+            report = await self.ingestor.handle(path)
         except FileChangedError as exc:
             self._retry_later(path.name, str(exc), is_fault=False)
             return
@@ -179,12 +189,14 @@ class Watcher:
             self._retry_later(path.name, str(exc), is_fault=True)
             return
         except Exception as exc:  # noqa: BLE001 - the one broad handler: a bad file never stops the service
-            outcome = self._quarantine_unexpected(path, exc)
+            report = self._quarantine_unexpected(path, exc)
         self._end_fault_spell()
-        self.outcomes[outcome] += 1
+        self.outcomes[report.outcome] += 1
+        self.monitor.file_handled(report)
         self._forget(path.name)
+        self._publish_waiting()
 
-    def _quarantine_unexpected(self, path: Path, exc: Exception) -> Outcome:
+    def _quarantine_unexpected(self, path: Path, exc: Exception) -> FileReport:
         logger.exception("event=unexpected_error file=%s", path.name)
         error = BadFileError(f"unexpected error: {type(exc).__name__}: {exc}", detail=short_error(exc))
         try:
@@ -193,9 +205,10 @@ class Watcher:
             )
         except OSError as move_exc:
             self._retry_later(path.name, f"could not quarantine: {short_error(move_exc)}", is_fault=True)
-            return Outcome.SKIPPED
-        log_quarantined(path.name, None, error, str(moved_to.relative_to(self.folder)))
-        return Outcome.QUARANTINED
+            return FileReport(Outcome.SKIPPED, path.name)
+        moved_to_name = str(moved_to.relative_to(self.folder))
+        log_quarantined(path.name, None, error, moved_to_name)
+        return FileReport(Outcome.QUARANTINED, path.name, reason=error.reason, moved_to=moved_to_name)
 
     def _retry_later(self, name: str, reason: str, *, is_fault: bool) -> None:
         """Leave the file where it is and try it again after a backoff; a system fault is said once per spell."""
@@ -204,9 +217,13 @@ class Watcher:
         delay = min(self.settings.retry_max_seconds, 2.0 ** (attempts - 1))
         self._retries[name] = _Retry(attempts, time.monotonic() + delay)
         self.outcomes["retry"] += 1
+        self.monitor.file_retried()
         if self.is_once and attempts >= self.settings.once_attempts:
             self._exhausted.add(name)
+        is_new_spell = is_fault and not self._faults.is_on
         is_news = is_fault and self._faults.note_failure(reason, time.monotonic())
+        if is_new_spell:  # alerted once per spell; a changed reason within it is logged only
+            self.monitor.fault_started(reason, name, len(self._pending))
         if is_news:
             log_event(
                 logger,
@@ -230,6 +247,7 @@ class Watcher:
                 failed_attempts=ended.failed_attempts,
                 last_reason=ended.reason,
             )
+            self.monitor.fault_ended(ended)
 
     async def _prune(self) -> None:
         """Delete archived copies past their retention (when one is set); a failure is logged and retried later."""
