@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.generators import GeneratedRow
+from tests.support.samples.job_titles import GeneratedRow
 
 
 async def fetch_all(engine: AsyncEngine, sql: str, **params: object) -> list[dict[str, Any]]:

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.leads_generator import generate_leads
-from bench.leads_writers import Format, write_week
 from core.config import Settings
 from tests.e2e.conftest import Service, eventually, run_main
 from tests.helpers import ledger
+from tests.support.samples.lead_series import generate_leads
+from tests.support.samples.leads import Format, write_week
 
 WIDGETS = Path(__file__).resolve().parents[1] / "data" / "kinds" / "widgets.toml"
 

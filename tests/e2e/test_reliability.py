@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.generators import generate_rows, write_job_titles
 from core.config import Settings
 from tests.e2e.conftest import Service, eventually, start_service
 from tests.e2e.proxy import OutageProxy
 from tests.helpers import error_report, fetch_all, ledger
+from tests.support.samples.job_titles import generate_rows, write_job_titles
 
 
 def _write_files(folder: Path, count: int, rows: int, *, prefix: str = "f") -> dict[str, bytes]:

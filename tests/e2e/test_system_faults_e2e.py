@@ -10,10 +10,10 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.generators import generate_rows, write_job_titles
 from core.config import Settings
 from tests.e2e.conftest import eventually, run_main, start_service
 from tests.helpers import admin, as_role, cut_sessions_of, fetch_all, loader_role
+from tests.support.samples.job_titles import generate_rows, write_job_titles
 
 ROWS = 50
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.generators import generate_rows, write_job_titles
 from core.config import Settings
 from tests.e2e.conftest import Service, eventually, run_main, start_service
 from tests.helpers import error_report, fetch_all, ledger
+from tests.support.samples.job_titles import generate_rows, write_job_titles
 
 
 async def _copy_slowly(source: Path, target: Path, *, seconds: float, chunks: int) -> None:

@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.generators import FileShape, GeneratedRow, write_job_titles
 from core.config import Settings
 from services.analysis import run_analysis
 from services.ingest import Ingestor, Outcome
 from services.warehouse import PIPELINE_LOCK_KEY, build_warehouse
 from tests.helpers import fetch_all
+from tests.support.samples.job_titles import FileShape, GeneratedRow, write_job_titles
 
 BASE_TITLES = [
     "account manager", "manager, sales", "sr. manager ii", "management consultant", "store managers",
