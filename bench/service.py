@@ -25,9 +25,6 @@ MAIN: Final = PROJECT_ROOT / "main.py"
 KEPT_ENV: Final = frozenset({"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR"})
 LOG_FILE: Final = "service.log"
 STARTUP_TIMEOUT_SECONDS: Final = 60.0
-# After `event=startup` the watcher still scans the folder and arms inotify; a file renamed in that gap
-# would wait for the next rescan, so a drop waits this long after the line.
-ARMING_SECONDS: Final = 1.0
 RSS_SAMPLE_SECONDS: Final = 0.05
 _LOGFMT_FIELD: Final = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S*)')
 
@@ -78,14 +75,13 @@ async def start(args: list[str], env: dict[str, str], folders: Folders) -> Proce
 
 
 async def start_watcher(env: dict[str, str], folders: Folders, imports: Path | None = None) -> Process:
-    """Start `main.py --watch` on `imports` (default: its own) and return once it is up and inotify is armed."""
+    """Start `main.py --watch` on `imports` (default: its own) and return once it logs `event=watching` (armed)."""
     process = await start(["--watch", str(imports or folders.imports)], env, folders)
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-    while not find_events(folders, "startup"):
+    while not find_events(folders, "watching"):
         if process.returncode is not None or time.monotonic() > deadline:
             raise RuntimeError(f"the watcher did not start: {(folders.root / 'out.txt').read_text(errors='replace')}")
         await asyncio.sleep(0.05)
-    await asyncio.sleep(ARMING_SECONDS)
     return process
 
 

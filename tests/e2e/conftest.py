@@ -84,10 +84,10 @@ def start_service(
     wait: bool = True,
     **env: str,
 ) -> Service:
-    """Start `main.py --watch` (behind `prefix`, e.g. setpriv) and wait for its start-up line."""
+    """Start `main.py --watch` (behind `prefix`, e.g. setpriv) and wait until it says it is watching."""
     output = settings.logs_dir.parent / f"service-{time.monotonic_ns()}.out"
     log_file = settings.logs_dir / log_name
-    earlier_startups = log_file.read_text(encoding="utf-8").count("event=startup") if log_file.exists() else 0
+    earlier_starts = log_file.read_text(encoding="utf-8").count("event=watching") if log_file.exists() else 0
     with open(output, "wb") as sink:
         process = subprocess.Popen(
             [*prefix, sys.executable, str(MAIN), "--watch", str(settings.imports_dir), *args],
@@ -98,7 +98,7 @@ def start_service(
         )
     service = Service(process, log_file, output)
     deadline = time.monotonic() + 60
-    while wait and service.log().count("event=startup") <= earlier_startups:  # this process's own start-up
+    while wait and service.log().count("event=watching") <= earlier_starts:  # this process's own line
         if process.poll() is not None or time.monotonic() > deadline:
             raise AssertionError(f"service did not start:\n{output.read_text(errors='replace')}")
         time.sleep(0.05)
