@@ -24,8 +24,11 @@ import time  # noqa: E402
 from collections import defaultdict  # noqa: E402
 from typing import Final  # noqa: E402
 
+from sqlalchemy.engine import make_url  # noqa: E402
+
 from bench import database, report, scenarios  # noqa: E402
 from bench.inputs import NEM12_INTERVAL_MINUTES, Inputs, Nem12Inputs, write_inputs, write_nem12_inputs  # noqa: E402
+from tests.support.databases import connect  # noqa: E402
 
 DEFAULT_SERVER: Final = "postgresql://postgres@127.0.0.1:5432/postgres"
 SCALE_WATCHERS: Final = (1, 2, 3)
@@ -112,8 +115,8 @@ async def _benchmark(args: argparse.Namespace, scratch: Path) -> tuple[scenarios
     titles = None if args.only_nem12 else _write_titles(scratch / "inputs", args)
     nem12 = write_nem12_inputs(scratch / "nem12", nmis=args.nem12_nmis, days=args.nem12_days) if args.nem12 else None
     async with database.bench_database(args.database_url) as url:
-        _say(f"bench database ready: {url.rsplit('/', 1)[-1]}")
-        conn = await database.connect(url)
+        _say(f"bench database ready: {make_url(url).database}")
+        conn = await connect(url)
         try:
             server = await database.server_facts(conn)
             if nem12:

@@ -11,9 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings
 from core.logfmt import logfmt_value
-from tests.e2e.conftest import Service, eventually, run_main, start_service
+from tests.e2e.conftest import run_main, start_service
 from tests.helpers import error_report, fetch_all, ledger
 from tests.support.samples.job_titles import generate_rows, write_job_titles
+from tests.support.service import Service
+from tests.support.waiting import eventually
 
 
 async def _copy_slowly(source: Path, target: Path, *, seconds: float, chunks: int) -> None:
