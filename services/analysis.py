@@ -21,7 +21,7 @@ from core.logfmt import log_event
 from models import PipelineFile
 from services.meter_export import export_meter_readings
 from services.report import ViewResult, render_report
-from services.warehouse import load_steps, search_path_sql
+from services.sql_steps import load_steps, search_path_sql
 
 logger = logging.getLogger(__name__)
 
