@@ -1,13 +1,14 @@
 """`--pipeline`: build the star schema from staging, file by file, with the SQL in `sql/warehouse/<kind>/`.
 
-Each run takes only loaded files not yet in the warehouse (in load order, so the latest file
-wins), runs every step for each of them inside one transaction, and holds a lock so two runs
-never interleave.
+Every subfolder of `sql/warehouse/` is a kind, built in folder-name order. Each run takes only loaded
+files not yet in the warehouse (in load order, so the latest file wins), runs every step for each of them
+inside one transaction, and holds a lock so two runs never interleave.
 """
 
 import logging
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Final
 
 from sqlalchemy import select, text
@@ -21,8 +22,13 @@ from services.sql_steps import Step, bound_parameters, load_steps, search_path_s
 logger = logging.getLogger(__name__)
 
 PIPELINE_LOCK_KEY: Final = 7_301_000_002
-# The kinds that have warehouse steps, in the order they are built.
-WAREHOUSE_KINDS: Final = ("job_titles", "nem12", "leads")
+
+
+def warehouse_kinds(warehouse_sql_dir: Path) -> list[str]:
+    """The kinds with warehouse steps: every subfolder of `sql/warehouse/` (hidden ones aside), in name order."""
+    return sorted(
+        entry.name for entry in warehouse_sql_dir.iterdir() if entry.is_dir() and not entry.name.startswith(".")
+    )
 
 
 async def pending_files(conn: AsyncConnection, kind: str) -> list[int]:
@@ -54,9 +60,9 @@ async def build_warehouse(engine: AsyncEngine, settings: Settings) -> Counter[st
         await take_lock(conn, PIPELINE_LOCK_KEY, "pipeline")
         await conn.execute(text(search_path_sql(conn, settings.dw_schema, settings.staging_schema)))
         await conn.execute(text("SELECT set_config('work_mem', :value, true)"), {"value": settings.pipeline_work_mem})
-        for kind in WAREHOUSE_KINDS:
+        for kind in warehouse_kinds(settings.sql_dir / "warehouse"):
             steps = load_steps(settings.sql_dir / "warehouse" / kind)
-            for file_id in await pending_files(conn, kind):
+            for file_id in await pending_files(conn, kind):  # none (skipped) when no file of the kind is loaded
                 totals.update(await _build_file(conn, steps, file_id))
                 totals["files_processed"] += 1
     log_event(logger, "pipeline_done", **_summary(totals), seconds=time.monotonic() - started)

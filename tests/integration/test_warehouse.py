@@ -5,6 +5,7 @@ import csv
 import logging
 import random
 import re
+import shutil
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.config import Settings
 from services.analysis import run_analysis
 from services.ingest import Ingestor, Outcome
-from services.warehouse import PIPELINE_LOCK_KEY, build_warehouse
+from services.warehouse import PIPELINE_LOCK_KEY, build_warehouse, warehouse_kinds
 from tests.helpers import fetch_all
 from tests.support.samples.job_titles import FileShape, GeneratedRow, write_job_titles
 
@@ -203,6 +204,37 @@ async def test_a_later_file_wins_for_its_titles_and_others_keep_their_values(
     assert related == {"a": ["w"], "b": ["z"], "c": []}
     await _assert_integrity(engine)
     assert (totals["titles_inserted"], totals["titles_updated"]) == (1, 1)
+
+
+async def test_every_folder_of_sql_warehouse_is_a_kind_and_one_without_loaded_files_is_skipped(
+    engine: AsyncEngine, settings: Settings, tmp_path: Path
+) -> None:
+    sql_dir = tmp_path / "sql"
+    shutil.copytree(settings.sql_dir, sql_dir)
+    for folder, statement in {
+        "widgets": "INSERT INTO pipeline_files (file_id, kind, rows_in, rows_left_out) "
+        "VALUES (:file_id, 'widgets', 0, 0) RETURNING 1 AS widgets_built",
+        "gadgets": "SELECT 1 / 0",  # would fail if it ran: no gadgets file is loaded
+        ".drafts": "SELECT 1 / 0",  # hidden: not a kind
+    }.items():
+        (sql_dir / "warehouse" / folder).mkdir()
+        (sql_dir / "warehouse" / folder / "010_build.sql").write_text(f"{statement};\n", encoding="utf-8")
+    (sql_dir / "warehouse" / "notes.txt").write_text("a file is not a kind\n", encoding="utf-8")
+    custom = settings.model_copy(update={"sql_dir": sql_dir})
+    await _load(engine, custom, "one.csv", [GeneratedRow("a", 1, ("b",))])
+    async with engine.begin() as conn:
+        ledger_row = (
+            "INSERT INTO staging.file_loads (file_name, kind, status, worker) VALUES ('w', 'widgets', 'loaded', 't')"
+        )
+        await conn.execute(text(ledger_row))
+
+    totals = await build_warehouse(engine, custom)
+
+    assert warehouse_kinds(settings.sql_dir / "warehouse") == ["job_titles", "leads", "nem12"]
+    assert warehouse_kinds(sql_dir / "warehouse") == ["gadgets", "job_titles", "leads", "nem12", "widgets"]
+    assert (totals["files_processed"], totals["widgets_built"]) == (2, 1)
+    built = await fetch_all(engine, "SELECT kind FROM datawarehouse.pipeline_files ORDER BY file_id")
+    assert [row["kind"] for row in built] == ["job_titles", "widgets"]
 
 
 async def test_a_second_pipeline_run_waits_for_the_first(
