@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.config import Settings
 from services.analysis import run_analysis
 from services.ingest import Ingestor, Outcome
+from services.report import MAX_BARS
 from services.warehouse import PIPELINE_LOCK_KEY, build_warehouse, warehouse_kinds
 from tests.helpers import fetch_all
 from tests.support.samples.job_titles import FileShape, GeneratedRow, write_job_titles
@@ -269,8 +270,59 @@ async def test_exports_and_report_match_the_views(engine: AsyncEngine, settings:
             header, *rows = list(csv.reader(stream))
         assert tuple(header) == view.columns
         assert rows == [["" if v is None else str(v) for v in row] for row in view.rows]
+        assert view.row_count == len(rows)
         assert rows or view.name in {"daily_consumption", "lead_changes", "new_leads"}, f"{view.name} is empty"
     assert not list(Path(settings.exports_dir).glob(".*.tmp"))
+
+
+ODD_VALUES_VIEW = r"""
+CREATE OR REPLACE VIEW odd_values AS
+SELECT * FROM (VALUES
+    (1, 'plain', 1.50::numeric, DATE '2026-01-02', NULL::text),
+    (2, 'a,b "c"', 0.0000001::numeric, DATE '2026-12-31', ''),
+    (3, E'two\nlines', NULL, NULL, E'cr\r\nlf'),
+    (4, 'données €', 12345678901234567890.12::numeric, NULL, '\.')
+) AS t (id, label, amount, day, note)
+ORDER BY id;
+"""
+MANY_ROWS_VIEW = (
+    "CREATE OR REPLACE VIEW many_rows AS SELECT n, 'row ' || n AS label FROM generate_series(1, 1000) AS n ORDER BY n;"
+)
+
+
+async def test_exports_are_written_by_the_server_and_the_report_reads_only_its_rows(
+    engine: AsyncEngine, settings: Settings, tmp_path: Path
+) -> None:
+    analysis = tmp_path / "sql" / "analysis"
+    analysis.mkdir(parents=True)
+    (analysis / "010_odd_values.sql").write_text(ODD_VALUES_VIEW, encoding="utf-8")
+    (analysis / "020_many_rows.sql").write_text(MANY_ROWS_VIEW, encoding="utf-8")
+    custom = settings.model_copy(update={"sql_dir": tmp_path / "sql"})
+
+    odd, many = await run_analysis(engine, custom)
+
+    assert (custom.exports_dir / "odd_values.csv").read_bytes() == (
+        b"id,label,amount,day,note\n"
+        b"1,plain,1.50,2026-01-02,\n"  # NULL: nothing
+        b'2,"a,b ""c""",0.0000001,2026-12-31,""\n'  # an empty string: "", so it differs from NULL
+        b'3,"two\nlines",,,"cr\r\nlf"\n'
+        b"4,donn\xc3\xa9es \xe2\x82\xac,12345678901234567890.12,,\\.\n"
+    )
+    assert odd.row_count == len(odd.rows) == 4
+    with open(custom.exports_dir / "many_rows.csv", encoding="utf-8", newline="") as stream:
+        header, *rows = list(csv.reader(stream))
+    assert (header, rows[0], rows[-1], len(rows)) == (["n", "label"], ["1", "row 1"], ["1000", "row 1000"], 1000)
+    assert (many.columns, many.row_count, len(many.rows), many.rows[-1]) == (
+        ("n", "label"),
+        1000,
+        MAX_BARS,
+        (MAX_BARS, f"row {MAX_BARS}"),
+    )
+    report = (custom.exports_dir / "report.html").read_text(encoding="utf-8")
+    assert f"The first {MAX_BARS} of 1000 rows; many_rows.csv has all." in report
+    assert sorted(path.name for path in custom.exports_dir.iterdir()) == [
+        "many_rows.csv", "meter_readings.sql", "odd_values.csv", "report.html"
+    ]  # fmt: skip
 
 
 async def test_analysis_of_an_empty_warehouse_writes_empty_exports_and_says_so(
@@ -290,5 +342,5 @@ async def test_analysis_of_an_empty_warehouse_writes_empty_exports_and_says_so(
         "new_leads",
     ]
     header = (settings.exports_dir / "top_related_titles.csv").read_bytes()
-    assert header == b"job_title,related_title_count\r\n"
+    assert header == b"job_title,related_title_count\n"  # as Postgres writes CSV: LF line ends
     assert any("event=analysis_empty" in record.getMessage() for record in caplog.records)
