@@ -1,21 +1,20 @@
-"""The benchmark's throw-away database: create, migrate, empty between measurements, drop; the COPY limit; the ledger.
+"""The benchmark's database: a throw-away `bench_<random>` (tests/support/databases.py) with the COPY limit's
+tables, emptied between measurements; the COPY limit itself; polling the ledger.
 
 Only the database named `bench_<random>` that this module created is ever written to or dropped.
 """
 
 import asyncio
-import secrets
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Final
 
-import asyncpg
-from alembic import command
-
-from core.config import ASYNC_SCHEME, SYNC_SCHEME, Settings, with_scheme
-from core.db import alembic_config
+from core.config import ASYNC_SCHEME, with_scheme
+from tests.support.databases import connect, migrate_to_head, scratch_database
+from tests.support.databases import empty_tables as truncate_tables
+from tests.support.waiting import eventually
 
 LIMIT_SCHEMA: Final = "bench_limit"
 TEXT_TABLE: Final = "titles_text"
@@ -34,10 +33,6 @@ _LIMIT_DDL: Final = (
 )
 # Only with --nem12, so that the job-title runs empty exactly the tables they always did.
 _NEM12_LIMIT_DDL: Final = f"CREATE TABLE {LIMIT_SCHEMA}.{NEM12_LIMIT_TABLE} (LIKE staging.nem12 INCLUDING ALL)"
-_TABLES_TO_EMPTY: Final = """
-    SELECT format('%I.%I', schemaname, tablename) FROM pg_tables
-    WHERE schemaname = ANY($1::text[]) AND tablename <> 'alembic_version'
-"""
 _LEDGER_COUNTS: Final = """
     SELECT count(*) FILTER (WHERE status = 'loaded') AS loaded,
            count(*) FILTER (WHERE status = 'failed') AS failed
@@ -45,30 +40,12 @@ _LEDGER_COUNTS: Final = """
 """
 
 
-def with_database(server_url: str, database: str) -> str:
-    """`server_url` pointing at `database` instead (query string kept)."""
-    head, _, tail = server_url.partition("?")
-    base = head.rsplit("/", 1)[0]
-    return f"{base}/{database}" + (f"?{tail}" if tail else "")
-
-
-async def _admin(server_url: str, statement: str) -> None:
-    conn = await asyncpg.connect(with_scheme(server_url, SYNC_SCHEME))
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
 @asynccontextmanager
 async def bench_database(server_url: str) -> AsyncIterator[str]:
     """Create `bench_<random>`, migrate it to head and add the limit tables; yield its asyncpg URL; drop it."""
-    name = f"bench_{secrets.token_hex(6)}"
-    await _admin(server_url, f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'")
-    try:
-        url = with_scheme(with_database(server_url, name), ASYNC_SCHEME)
-        settings = Settings(_env_file=None, db_string_async=url)
-        await asyncio.to_thread(command.upgrade, alembic_config(settings, url), "head")
+    async with scratch_database(server_url, "bench") as created:
+        url = with_scheme(created, ASYNC_SCHEME)
+        await asyncio.to_thread(migrate_to_head, url)
         conn = await connect(url)
         try:
             for statement in _LIMIT_DDL:
@@ -76,13 +53,6 @@ async def bench_database(server_url: str) -> AsyncIterator[str]:
         finally:
             await conn.close()
         yield url
-    finally:
-        await _admin(server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-async def connect(url: str) -> Any:
-    """A plain asyncpg connection (asyncpg is untyped: `Any` at the driver boundary)."""
-    return await asyncpg.connect(with_scheme(url, SYNC_SCHEME))
 
 
 async def add_nem12_limit_table(conn: Any) -> None:
@@ -97,8 +67,7 @@ async def staged_nem12_readings(conn: Any) -> int:
 
 async def empty_tables(conn: Any) -> None:
     """Truncate staging, warehouse and limit tables (identities restarted), then CHECKPOINT for a calm start."""
-    tables = [row[0] for row in await conn.fetch(_TABLES_TO_EMPTY, list(EMPTIED_SCHEMAS))]
-    await conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    await truncate_tables(conn, EMPTIED_SCHEMAS)
     await conn.execute("CHECKPOINT")
 
 
@@ -112,17 +81,15 @@ async def copy_limit(conn: Any, table: str, path: Path) -> float:
 
 async def wait_until_loaded(conn: Any, names: list[str], *, poll_seconds: float, timeout_seconds: float) -> float:
     """Poll the ledger until every file in `names` is `loaded`; returns `time.monotonic()` when that was seen."""
-    deadline = time.monotonic() + timeout_seconds
-    while True:
+
+    async def all_loaded() -> float | None:
         row = await conn.fetchrow(_LEDGER_COUNTS, names)
         seen = time.monotonic()
         if row["failed"]:
             raise RuntimeError(f"the service failed a benchmark file: {names}")
-        if row["loaded"] == len(names):
-            return seen
-        if seen > deadline:
-            raise TimeoutError(f"{names} not loaded after {timeout_seconds}s")
-        await asyncio.sleep(poll_seconds)
+        return seen if row["loaded"] == len(names) else None
+
+    return await eventually(all_loaded, timeout=timeout_seconds, what=f"{names} loaded", poll_seconds=poll_seconds)
 
 
 async def server_facts(conn: Any) -> dict[str, str]:

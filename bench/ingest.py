@@ -1,8 +1,8 @@
 """Ingest benchmark: our load against the COPY limit, memory, small-file latency, the warehouse build, scale;
-and, with --nem12, a NEM12 file against the COPY of its typed readings.
+and, with --nem12, a NEM12 file against the COPY of its typed readings. Run it from the project folder:
 
-    python bench/ingest.py --rows 1000000 [--runs 3] [--small-rows 5000] [--scale] [--nem12] [--readme]
-    python bench/ingest.py --only-nem12 [--nem12-nmis 100] [--nem12-days 365] [--runs 3] [--readme]
+    python -m bench.ingest --rows 1000000 [--runs 3] [--small-rows 5000] [--scale] [--nem12] [--readme]
+    python -m bench.ingest --only-nem12 [--nem12-nmis 100] [--nem12-days 365] [--runs 3] [--readme]
 
 Creates a throw-away database `bench_<random>` on --database-url's server (and drops it at the end),
 writes the input files into a scratch folder, runs every scenario --runs times (interleaved, so
@@ -10,23 +10,22 @@ noise spreads over all figures), and writes `ingest-<timestamp>.json` and `.md` 
 See bench/README.md for what each figure means.
 """
 
+import argparse
+import asyncio
 import sys
+import tempfile
+import time
+from collections import defaultdict
 from pathlib import Path
+from typing import Final
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-if str(PROJECT_ROOT) not in sys.path:  # `python bench/ingest.py` puts bench/, not the project, on the path
-    sys.path.insert(0, str(PROJECT_ROOT))
+from sqlalchemy.engine import make_url
 
-import argparse  # noqa: E402 - after the path fix above
-import asyncio  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from collections import defaultdict  # noqa: E402
-from typing import Final  # noqa: E402
+from bench import database, report, scenarios
+from bench.inputs import NEM12_INTERVAL_MINUTES, Inputs, Nem12Inputs, write_inputs, write_nem12_inputs
+from tests.support.databases import connect
 
-from bench import database, report, scenarios  # noqa: E402
-from bench.inputs import NEM12_INTERVAL_MINUTES, Inputs, Nem12Inputs, write_inputs, write_nem12_inputs  # noqa: E402
-
+PROJECT_ROOT: Final = Path(__file__).resolve().parent.parent
 DEFAULT_SERVER: Final = "postgresql://postgres@127.0.0.1:5432/postgres"
 SCALE_WATCHERS: Final = (1, 2, 3)
 TITLES_PARAMS: Final = frozenset({"rows", "small_rows", "scale", "scale_files", "scale_rows"})
@@ -112,8 +111,8 @@ async def _benchmark(args: argparse.Namespace, scratch: Path) -> tuple[scenarios
     titles = None if args.only_nem12 else _write_titles(scratch / "inputs", args)
     nem12 = write_nem12_inputs(scratch / "nem12", nmis=args.nem12_nmis, days=args.nem12_days) if args.nem12 else None
     async with database.bench_database(args.database_url) as url:
-        _say(f"bench database ready: {url.rsplit('/', 1)[-1]}")
-        conn = await database.connect(url)
+        _say(f"bench database ready: {make_url(url).database}")
+        conn = await connect(url)
         try:
             server = await database.server_facts(conn)
             if nem12:

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from bench.generators import GeneratedRow, generate_rows, write_job_titles
-from bench.nem12_generator import write_nem12
 from services.importers import job_titles, nem12
 from services.importers.job_titles import pg_text_array
+from tests.support.samples.job_titles import GeneratedRow, generate_rows, write_job_titles
+from tests.support.samples.nem12 import write_nem12
 
 BIG_SEED: Final = 0
 MEDIUM_SEED: Final = 1

@@ -260,12 +260,13 @@ def _git(root: Path, *args: str) -> str:
 
 
 def source_facts(root: Path) -> dict[str, str]:
-    """Which code was measured: the commit, and whether service files (anything outside bench/) differ from it."""
+    """Which code was measured: the commit, and whether service files (outside bench/ and tests/) differ from it."""
     commit = _git(root, "rev-parse", "--short=12", "HEAD")
     if not commit:
         return {"code": f"{root} (not a git checkout)"}
-    changed = _git(root, "status", "--porcelain", "--", ".", ":(exclude)bench")
-    return {"code": f"{root} at {commit}" + (" with uncommitted changes outside bench/" if changed else ", clean")}
+    changed = _git(root, "status", "--porcelain", "--", ".", ":(exclude)bench", ":(exclude)tests")
+    suffix = " with uncommitted changes outside bench/ and tests/" if changed else ", clean"
+    return {"code": f"{root} at {commit}{suffix}"}
 
 
 def markdown_report(figures: Sequence[Figure], machine: Mapping[str, str], params: Mapping[str, object]) -> str:

@@ -4,13 +4,13 @@ Every scenario empties the staging, warehouse and limit tables (and CHECKPOINTs)
 """
 
 import asyncio
+import shutil
 import time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from bench import service
 from bench.database import (
     NEM12_LIMIT_TABLE,
     STAGING_SHAPED_TABLE,
@@ -22,7 +22,9 @@ from bench.database import (
     wait_until_loaded,
 )
 from bench.inputs import Inputs, Nem12Inputs
-from bench.service import Folders, RssSampler
+from bench.instruments import RssSampler, log_stamp, publish, stage
+from tests.support import service
+from tests.support.service import Folders, Service
 
 Samples = defaultdict[str, list[float]]
 MB: Final = 1 << 20
@@ -41,12 +43,26 @@ class Harness:
     poll_seconds: float
 
     def folders(self, name: str) -> Folders:
-        """Fresh scratch folders for one service process."""
+        """Fresh, empty scratch folders for one service process."""
+        shutil.rmtree(self.scratch / name, ignore_errors=True)
         return Folders(self.scratch / name).create()
 
-    def env(self, folders: Folders) -> dict[str, str]:
-        """The service environment for `folders`."""
-        return service.service_env(self.url, folders, self.settle_seconds)
+    def launch(self, folders: Folders, *args: str) -> Service:
+        """Start `main.py ARGS` on `folders` with the benchmark's settle time, other settings at their defaults."""
+        return service.launch(self.url, folders, *args, SETTLE_SECONDS=str(self.settle_seconds))
+
+    async def start_watcher(self, folders: Folders, imports: Path | None = None) -> Service:
+        """A watcher on `imports` (default: its own), once it logs `event=watching`."""
+        return await asyncio.to_thread(
+            service.start_watcher, self.url, folders, imports=imports, SETTLE_SECONDS=str(self.settle_seconds)
+        )
+
+
+async def stop(running: Service, timeout_seconds: float = 60.0) -> None:
+    """SIGTERM and wait; a non-zero exit is an error of the benchmark run."""
+    code = await asyncio.to_thread(running.stop, timeout_seconds)
+    if code != 0:
+        raise RuntimeError(f"service exited with {code}: {running.output()}")
 
 
 @dataclass(frozen=True)
@@ -78,20 +94,20 @@ async def measure_limits(bench: Bench, samples: Samples) -> None:
         samples[key].append(await copy_limit(bench.conn, table, path))
 
 
-async def load_one(bench: Harness, process: asyncio.subprocess.Process, folders: Folders, source: Path) -> LoadSample:
+async def load_one(bench: Harness, watcher: Service, folders: Folders, source: Path) -> LoadSample:
     """Drop `source` into a running watcher's folder (copy under a hidden name, rename) and wait for its commit."""
     name = source.name
-    hidden = service.stage(source, folders, name)
-    with RssSampler(process.pid) as rss:
+    hidden = stage(source, folders.imports, name)
+    with RssSampler(watcher.process.pid) as rss:
         idle_bytes = rss.peak_bytes
-        t0 = service.publish(hidden, name)
+        t0 = publish(hidden, name)
         committed = await wait_until_loaded(
             bench.conn, [name], poll_seconds=bench.poll_seconds, timeout_seconds=LOAD_TIMEOUT_SECONDS
         )
-        line = await service.wait_for_event(folders, "file_loaded", name)
+        line = await asyncio.to_thread(watcher.wait_for_event, "file_loaded", file=name)
     return LoadSample(
         e2e_seconds=committed - t0.monotonic - bench.settle_seconds,
-        log_e2e_seconds=service.log_stamp(line) - t0.wall - bench.settle_seconds,
+        log_e2e_seconds=log_stamp(line) - t0.wall - bench.settle_seconds,
         service_seconds=float(line["seconds"]),
         peak_rss_mb=rss.peak_bytes / MB,
         idle_rss_mb=idle_bytes / MB,
@@ -102,11 +118,11 @@ async def run_pipeline(bench: Harness) -> tuple[float, float]:
     """`main.py --pipeline`: its wall time and the `seconds=` of its pipeline_done line."""
     folders = bench.folders("pipeline")
     started = time.monotonic()
-    process = await service.start(["--pipeline"], bench.env(folders), folders)
-    if await process.wait() != 0:
-        raise RuntimeError(f"--pipeline failed: {(folders.root / 'out.txt').read_text(errors='replace')}")
+    pipeline = bench.launch(folders, "--pipeline")
+    if await asyncio.to_thread(pipeline.process.wait) != 0:
+        raise RuntimeError(f"--pipeline failed: {pipeline.output()}")
     wall = time.monotonic() - started
-    [done] = service.find_events(folders, "pipeline_done")
+    [done] = pipeline.events("pipeline_done")
     return wall, float(done["seconds"])
 
 
@@ -114,14 +130,14 @@ async def measure_big_watch(bench: Bench, samples: Samples) -> None:
     """The big file through `--watch`, then the full warehouse build, one more small file, the incremental build."""
     await empty_tables(bench.conn)
     folders = bench.folders("watch-big")
-    process = await service.start_watcher(bench.env(folders), folders)
+    watcher = await bench.start_watcher(folders)
     try:
-        load = await load_one(bench, process, folders, bench.inputs.big)
+        load = await load_one(bench, watcher, folders, bench.inputs.big)
         full_wall, full_seconds = await run_pipeline(bench)
-        await load_one(bench, process, folders, bench.inputs.small[-1])
+        await load_one(bench, watcher, folders, bench.inputs.small[-1])
         incremental_wall, incremental_seconds = await run_pipeline(bench)
     finally:
-        await service.stop(process)
+        await stop(watcher)
     samples["watch_e2e_s"].append(load.e2e_seconds)
     samples["watch_log_e2e_s"].append(load.log_e2e_seconds)
     samples["watch_service_s"].append(load.service_seconds)
@@ -137,15 +153,15 @@ async def measure_medium_and_small(bench: Bench, samples: Samples) -> None:
     """In a fresh watcher: the quarter-size file (memory against size), then small files one by one (latency)."""
     await empty_tables(bench.conn)
     folders = bench.folders("watch-medium")
-    process = await service.start_watcher(bench.env(folders), folders)
+    watcher = await bench.start_watcher(folders)
     try:
-        medium = await load_one(bench, process, folders, bench.inputs.medium)
+        medium = await load_one(bench, watcher, folders, bench.inputs.medium)
         for source in bench.inputs.small[:SMALL_SAMPLES_PER_RUN]:
             await empty_tables(bench.conn)
-            small = await load_one(bench, process, folders, source)
+            small = await load_one(bench, watcher, folders, source)
             samples["small_latency_s"].append(small.e2e_seconds)
     finally:
-        await service.stop(process)
+        await stop(watcher)
     samples["medium_e2e_s"].append(medium.e2e_seconds)
     samples["medium_peak_rss_mb"].append(medium.peak_rss_mb)
 
@@ -154,15 +170,15 @@ async def measure_once(bench: Bench, samples: Samples) -> None:
     """The big file through `main.py --once`: process wall time (start-up and settle included) and `seconds=`."""
     await empty_tables(bench.conn)
     folders = bench.folders("once")
-    service.publish(service.stage(bench.inputs.big, folders, bench.inputs.big.name), bench.inputs.big.name)
+    publish(stage(bench.inputs.big, folders.imports, bench.inputs.big.name), bench.inputs.big.name)
     started = time.monotonic()
-    process = await service.start(["--once", str(folders.imports)], bench.env(folders), folders)
-    with RssSampler(process.pid) as rss:
-        code = await process.wait()
+    once = bench.launch(folders, "--once", str(folders.imports))
+    with RssSampler(once.process.pid) as rss:
+        code = await asyncio.to_thread(once.process.wait)
     wall = time.monotonic() - started
-    loaded = service.find_events(folders, "file_loaded")
+    loaded = once.events("file_loaded")
     if code != 0 or len(loaded) != 1:
-        raise RuntimeError(f"--once failed: {(folders.root / 'out.txt').read_text(errors='replace')}")
+        raise RuntimeError(f"--once failed: {once.output()}")
     samples["once_wall_s"].append(wall)
     samples["once_service_s"].append(float(loaded[0]["seconds"]))
     samples["once_peak_rss_mb"].append(rss.peak_bytes / MB)
@@ -173,22 +189,21 @@ async def measure_scale(bench: Bench, samples: Samples, watchers: int) -> None:
     await empty_tables(bench.conn)
     shared = bench.folders("scale")
     own = [bench.folders(f"scale-watcher-{i}") for i in range(watchers)]
-    processes = []
+    running = []
     try:
         for folders in own:
-            env = bench.env(folders) | {"IMPORTS_DIR": str(shared.imports)}
-            processes.append(await service.start_watcher(env, folders, shared.imports))
-        staged = [service.stage(source, shared, source.name) for source in bench.inputs.scale]
+            running.append(await bench.start_watcher(folders, shared.imports))
+        staged = [stage(source, shared.imports, source.name) for source in bench.inputs.scale]
         names = [source.name for source in bench.inputs.scale]
         t0 = time.monotonic()
         for hidden, name in zip(staged, names, strict=True):
-            service.publish(hidden, name)
+            publish(hidden, name)
         committed = await wait_until_loaded(
             bench.conn, names, poll_seconds=bench.poll_seconds, timeout_seconds=LOAD_TIMEOUT_SECONDS
         )
     finally:
-        for process in processes:
-            await service.stop(process)
+        for watcher in running:
+            await stop(watcher)
     seconds = committed - t0
     samples[f"scale_{watchers}_s"].append(seconds)
     samples[f"scale_{watchers}_files_per_s"].append(len(names) / seconds)
@@ -201,11 +216,11 @@ async def measure_nem12(harness: Harness, inputs: Nem12Inputs, samples: Samples)
     limit_seconds = await copy_limit(harness.conn, NEM12_LIMIT_TABLE, inputs.typed)
     await empty_tables(harness.conn)
     folders = harness.folders("watch-nem12")
-    process = await service.start_watcher(harness.env(folders), folders)
+    watcher = await harness.start_watcher(folders)
     try:
-        load = await load_one(harness, process, folders, inputs.file)
+        load = await load_one(harness, watcher, folders, inputs.file)
     finally:
-        await service.stop(process)
+        await stop(watcher)
     staged = await staged_nem12_readings(harness.conn)
     if staged != inputs.readings:
         raise RuntimeError(f"the service staged {staged} NEM12 readings, the file has {inputs.readings}")

@@ -1,13 +1,16 @@
 """`--analysis`: create the views in `sql/analysis/`, export each to `exports/<view>.csv`, write the report.
 
-Each `NNN_<view>.sql` file creates exactly the view it is named after. Every file is written to a
-temporary name first and renamed, so a reader never sees half a file.
+Each `NNN_<view>.sql` file creates exactly the view it is named after. The server writes each CSV
+(`COPY (SELECT * FROM view) TO STDOUT WITH (FORMAT csv, HEADER)`) straight into a temporary file, so a
+view of any size passes through in bounded memory; only the first rows the report shows are read here.
+Every file is written to a temporary name first and renamed once all are written and the transaction has
+committed, so a reader never sees half a file, nor exports of two different moments.
 """
 
-import csv
 import logging
 import re
 import time
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
@@ -16,17 +19,20 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.config import Settings
+from core.db import driver_connection
 from core.files import replaced_atomically, write_text_atomically
 from core.logfmt import log_event
 from models import PipelineFile
 from services.meter_export import export_meter_readings
-from services.report import ViewResult, render_report
-from services.warehouse import load_steps, search_path_sql
+from services.report import MAX_BARS, ViewResult, render_report
+from services.sql_steps import load_steps, search_path_sql
 
 logger = logging.getLogger(__name__)
 
 REPORT_FILE: Final = "report.html"
 METER_READINGS_FILE: Final = "meter_readings.sql"
+# The views and their exports must come from one snapshot, though they take several statements.
+ISOLATION_LEVEL: Final = "REPEATABLE READ"
 _VIEW_FILE: Final = re.compile(r"^\d+_(?P<view>[a-z_][a-z0-9_]*)\.sql$")
 
 
@@ -38,34 +44,52 @@ def view_name(file_name: str) -> str:
     return match["view"]
 
 
-def write_csv_atomically(path: Path, view: ViewResult) -> None:
-    """The view as CSV with a header row (UTF-8), written atomically."""
-    with replaced_atomically(path) as temporary, open(temporary, "w", encoding="utf-8", newline="") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(view.columns)
-        writer.writerows(view.rows)
+def copied_rows(status: str) -> int:
+    """The row count of a COPY command's status (`COPY 42` -> 42)."""
+    command, _, count = status.partition(" ")
+    if command != "COPY" or not count.isdigit():
+        raise ValueError(f"not the status of a COPY: {status!r}")
+    return int(count)
 
 
-async def _read_view(conn: AsyncConnection, schema: str, name: str) -> ViewResult:
+async def export_view(conn: AsyncConnection, schema: str, name: str, csv_path: Path) -> ViewResult:
+    """COPY the whole view into `csv_path` as CSV with a header (the server writes it; nothing is held here),
+    then read the first MAX_BARS rows, all the report shows."""
     preparer = conn.dialect.identifier_preparer
-    result = await conn.execute(text(f"SELECT * FROM {preparer.quote_schema(schema)}.{preparer.quote(name)}"))
-    return ViewResult(name, tuple(result.keys()), tuple(tuple(row) for row in result))
+    query = f"SELECT * FROM {preparer.quote_schema(schema)}.{preparer.quote(name)}"
+    raw = await driver_connection(conn)
+    status = await raw.copy_from_query(query, output=csv_path, format="csv", header=True)
+    shown = await conn.execute(text(f"{query} LIMIT :limit"), {"limit": MAX_BARS})
+    rows = tuple(tuple(row) for row in shown)
+    return ViewResult(name, tuple(shown.keys()), rows, row_count=copied_rows(status))
+
+
+async def _create_and_export(
+    engine: AsyncEngine, settings: Settings, renames: ExitStack
+) -> tuple[list[ViewResult], bool]:
+    # In one snapshot: create the views, COPY each into a temporary file (renamed by `renames` when it closes),
+    # and see whether the warehouse has anything in it.
+    steps = load_steps(settings.sql_dir / "analysis")
+    async with engine.connect() as connection:
+        conn = await connection.execution_options(isolation_level=ISOLATION_LEVEL)
+        async with conn.begin():
+            await conn.execute(text(search_path_sql(conn, settings.dw_schema, settings.staging_schema)))
+            for step in steps:
+                await conn.execute(text(step.sql))
+            views = []
+            for name in dict.fromkeys(view_name(step.file_name) for step in steps):
+                temporary = renames.enter_context(replaced_atomically(settings.exports_dir / f"{name}.csv"))
+                views.append(await export_view(conn, settings.dw_schema, name, temporary))
+            is_empty = (await conn.execute(select(PipelineFile.file_id).limit(1))).first() is None
+    return views, is_empty
 
 
 async def run_analysis(engine: AsyncEngine, settings: Settings) -> list[ViewResult]:
-    """Create or replace the views, export them and write the report; returns what was exported."""
+    """Create or replace the views, export them and write the report; returns each view's first rows and count."""
     started = time.monotonic()
-    steps = load_steps(settings.sql_dir / "analysis")
-    async with engine.begin() as conn:
-        await conn.execute(text(search_path_sql(conn, settings.dw_schema, settings.staging_schema)))
-        for step in steps:
-            await conn.execute(text(step.sql))
-        names = dict.fromkeys(view_name(step.file_name) for step in steps)
-        views = [await _read_view(conn, settings.dw_schema, name) for name in names]
-        is_empty = (await conn.execute(select(PipelineFile.file_id).limit(1))).first() is None
     settings.exports_dir.mkdir(parents=True, exist_ok=True)
-    for view in views:
-        write_csv_atomically(settings.exports_dir / f"{view.name}.csv", view)
+    with ExitStack() as renames:  # the CSVs replace the previous ones only once every one is written and committed
+        views, is_empty = await _create_and_export(engine, settings, renames)
     generated_at = datetime.now(UTC).isoformat(timespec="seconds")
     write_text_atomically(settings.exports_dir / REPORT_FILE, render_report(views, generated_at))
     await export_meter_readings(engine, settings, settings.exports_dir / METER_READINGS_FILE, is_interval=False)
@@ -76,7 +100,7 @@ async def run_analysis(engine: AsyncEngine, settings: Settings) -> list[ViewResu
         "analysis_done",
         views=len(views),
         exports=str(settings.exports_dir),
-        rows=sum(len(view.rows) for view in views),
+        rows=sum(view.row_count for view in views),
         seconds=time.monotonic() - started,
     )
     return views

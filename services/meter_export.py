@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.config import Settings
 from core.files import replaced_atomically
 from core.logfmt import log_event
-from services.warehouse import search_path_sql
+from services.sql_steps import search_path_sql
 
 logger = logging.getLogger(__name__)
 

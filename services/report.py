@@ -24,15 +24,20 @@ rect.bar { fill: #3b7dd8; }
 
 @dataclass(frozen=True)
 class ViewResult:
-    """A view's columns and rows, as exported."""
+    """A view's columns, its first rows (at most MAX_BARS: what the report shows) and how many rows it has."""
 
     name: str
     columns: tuple[str, ...]
     rows: tuple[tuple[object, ...], ...]
+    row_count: int
 
 
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def _text_index(row: tuple[object, ...]) -> int | None:
+    return next((i for i, value in enumerate(row) if isinstance(value, str)), None)
 
 
 def chart_bars(view: ViewResult) -> list[tuple[str, float]]:
@@ -41,7 +46,7 @@ def chart_bars(view: ViewResult) -> list[tuple[str, float]]:
     if not view.rows:
         return []
     first = view.rows[0]
-    text_index = next((i for i, value in enumerate(first) if isinstance(value, str)), None)
+    text_index = _text_index(first)
     numeric = [i for i, value in enumerate(first) if _is_number(value)]
     if text_index is None:
         return [(view.columns[i], float(first[i])) for i in numeric]  # type: ignore[arg-type]
@@ -89,7 +94,8 @@ def render_section(view: ViewResult) -> str:
         body = render_chart(bars[:MAX_BARS])
     else:
         body = render_table(view)
-    shown_of = len(bars) or len(view.rows)  # what the chart or the table cuts at MAX_BARS
+    is_summary = bool(bars) and _text_index(view.rows[0]) is None  # one bar per column, not per row
+    shown_of = len(bars) if is_summary else view.row_count  # what the chart or the table cuts at MAX_BARS
     if shown_of > MAX_BARS:
         body += f'<p class="note">The first {MAX_BARS} of {shown_of} rows; {html.escape(view.name)}.csv has all.</p>'
     return f'<section id="{html.escape(view.name)}"><h2>{html.escape(view.name)}</h2>{body}</section>'

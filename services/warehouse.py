@@ -1,73 +1,34 @@
 """`--pipeline`: build the star schema from staging, file by file, with the SQL in `sql/warehouse/<kind>/`.
 
-Each run takes only loaded files not yet in the warehouse (in load order, so the latest file
-wins), runs every step for each of them inside one transaction, and holds a lock so two runs
-never interleave.
+Every subfolder of `sql/warehouse/` is a kind, built in folder-name order. Each run takes only loaded
+files not yet in the warehouse (in load order, so the latest file wins), runs every step for each of them
+inside one transaction, and holds a lock so two runs never interleave.
 """
 
 import logging
-import re
 import time
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-import sqlparse
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.config import Settings
 from core.logfmt import log_event
 from models import FileLoad, PipelineFile
+from services.sql_steps import Step, bound_parameters, load_steps, search_path_sql, take_lock
 
 logger = logging.getLogger(__name__)
 
 PIPELINE_LOCK_KEY: Final = 7_301_000_002
-# The kinds that have warehouse steps, in the order they are built.
-WAREHOUSE_KINDS: Final = ("job_titles", "nem12", "leads")
 
 
-@dataclass(frozen=True)
-class Step:
-    """One statement of a step file; a statement returning one row adds its columns to the summary."""
-
-    file_name: str
-    sql: str
-
-
-def split_statements(sql_text: str) -> list[str]:
-    """The statements of an SQL file without comments (quotes and dollar quotes respected)."""
-    statements = (sqlparse.format(statement, strip_comments=True).strip() for statement in sqlparse.split(sql_text))
-    return [statement.rstrip(";").strip() for statement in statements if statement.rstrip(";").strip()]
-
-
-def bound_parameters(sql: str, available: dict[str, object]) -> dict[str, object]:
-    """The parameters a statement uses (`:name`), so statements without any can still run."""
-    return {name: value for name, value in available.items() if re.search(rf"(?<!:):{name}\b", sql)}
-
-
-def load_steps(folder: Path) -> list[Step]:
-    """Every statement of every `NNN_*.sql` file in `folder`, in file-name order."""
-    return [
-        Step(path.name, statement)
-        for path in sorted(folder.glob("*.sql"))
-        for statement in split_statements(path.read_text(encoding="utf-8"))
-    ]
-
-
-def search_path_sql(conn: AsyncConnection, *schemas: str) -> str:
-    """`SET LOCAL search_path` for the given schemas, each quoted as an identifier."""
-    preparer = conn.dialect.identifier_preparer
-    return "SET LOCAL search_path TO " + ", ".join(preparer.quote_schema(schema) for schema in schemas)
-
-
-async def take_lock(conn: AsyncConnection, key: int, what: str) -> None:
-    """Hold a transaction-level lock; if another run holds it, say so and wait for it."""
-    if (await conn.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key})).scalar_one():
-        return
-    log_event(logger, "waiting_for_lock", what=what, note="another run is in progress; this one waits for it")
-    await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+def warehouse_kinds(warehouse_sql_dir: Path) -> list[str]:
+    """The kinds with warehouse steps: every subfolder of `sql/warehouse/` (hidden ones aside), in name order."""
+    return sorted(
+        entry.name for entry in warehouse_sql_dir.iterdir() if entry.is_dir() and not entry.name.startswith(".")
+    )
 
 
 async def pending_files(conn: AsyncConnection, kind: str) -> list[int]:
@@ -99,9 +60,9 @@ async def build_warehouse(engine: AsyncEngine, settings: Settings) -> Counter[st
         await take_lock(conn, PIPELINE_LOCK_KEY, "pipeline")
         await conn.execute(text(search_path_sql(conn, settings.dw_schema, settings.staging_schema)))
         await conn.execute(text("SELECT set_config('work_mem', :value, true)"), {"value": settings.pipeline_work_mem})
-        for kind in WAREHOUSE_KINDS:
+        for kind in warehouse_kinds(settings.sql_dir / "warehouse"):
             steps = load_steps(settings.sql_dir / "warehouse" / kind)
-            for file_id in await pending_files(conn, kind):
+            for file_id in await pending_files(conn, kind):  # none (skipped) when no file of the kind is loaded
                 totals.update(await _build_file(conn, steps, file_id))
                 totals["files_processed"] += 1
     log_event(logger, "pipeline_done", **_summary(totals), seconds=time.monotonic() - started)

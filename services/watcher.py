@@ -72,6 +72,7 @@ class Watcher:
         await self._recover()
         self._scan()
         await self._process_ready(stop)
+        is_armed = False
         async for changes in awatch(
             self.folder,
             watch_filter=lambda _change, path: is_candidate_name(os.path.basename(path)),
@@ -83,6 +84,9 @@ class Watcher:
             recursive=False,
             force_polling=self.settings.force_polling,
         ):
+            if not is_armed:  # awatch sets up its watch when first iterated: its first yield proves it is armed
+                is_armed = True
+                log_event(logger, "watching", folder=str(self.folder))
             self._note_changes(changes)
             await self._tick(stop)
 

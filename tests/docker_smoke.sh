@@ -186,10 +186,10 @@ main() {
 
     step "starting container ${CONTAINER} (database ${DB_NAME})"
     start_app
-    wait_for_log "event=startup"
+    wait_for_log "event=watching"
 
     step "dropping ${ROWS} generated rows into ${CONTAINER}:/app/imports"
-    (cd "${ROOT}" && python3 -m bench.generators --rows "${ROWS}" --out "${WORK}/titles.csv")
+    (cd "${ROOT}" && python3 -m tests.support.samples.job_titles --rows "${ROWS}" --out "${WORK}/titles.csv")
     podman cp "${WORK}/titles.csv" "${CONTAINER}:/app/imports/titles.csv"
     wait_for_log "event=file_loaded"
 

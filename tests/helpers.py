@@ -7,12 +7,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.generators import GeneratedRow
+from tests.support.databases import admin_execute
+from tests.support.samples.job_titles import GeneratedRow
 
 
 async def fetch_all(engine: AsyncEngine, sql: str, **params: object) -> list[dict[str, Any]]:
@@ -67,11 +67,7 @@ async def loader_role(engine: AsyncEngine, server_url: str) -> AsyncIterator[str
         yield role
     finally:
         await admin(engine, f"DROP OWNED BY {role}")
-        conn = await asyncpg.connect(server_url)
-        try:
-            await conn.execute(f"DROP ROLE {role}")
-        finally:
-            await conn.close()
+        await admin_execute(server_url, f"DROP ROLE {role}")
 
 
 def as_role(url: str, role: str) -> str:

@@ -14,12 +14,14 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.generators import GeneratedRow, generate_rows, write_job_titles
 from core.config import Settings
 from core.logfmt import logfmt_value
-from tests.conftest import admin_execute
-from tests.e2e.conftest import Service, eventually, run_main
+from tests.e2e.conftest import run_main
 from tests.helpers import error_report, ledger, staged_rows
+from tests.support.databases import admin_execute
+from tests.support.samples.job_titles import GeneratedRow, generate_rows, write_job_titles
+from tests.support.service import Service
+from tests.support.waiting import eventually
 
 HEADER = b"title,pdl count,top related titles 1\n"
 UNRECOGNISED = "no import service recognises this file"

@@ -6,11 +6,13 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.leads_generator import generate_leads
-from bench.leads_writers import Format, write_week
 from core.config import Settings
-from tests.e2e.conftest import Service, eventually, run_main
+from tests.e2e.conftest import run_main
 from tests.helpers import ledger
+from tests.support.samples.lead_series import generate_leads
+from tests.support.samples.leads import Format, write_week
+from tests.support.service import Service
+from tests.support.waiting import eventually
 
 WIDGETS = Path(__file__).resolve().parents[1] / "data" / "kinds" / "widgets.toml"
 

@@ -1,9 +1,6 @@
 """The operator's commands as real processes: --check, --requeue, and --once stopped before it is done."""
 
 import json
-import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -11,7 +8,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings
-from tests.e2e.conftest import MAIN, run_main, service_env
+from tests.e2e.conftest import launch_main, run_main
 from tests.helpers import fetch_all, ledger
 
 HEADER = "title,pdl count,top related titles 1\n"
@@ -74,25 +71,14 @@ def test_once_stopped_before_its_files_are_handled_exits_non_zero(settings: Sett
 
     writer = threading.Thread(target=keep_writing, daemon=True)
     writer.start()
-    log = settings.logs_dir / "service.log"
-    process = subprocess.Popen(
-        [sys.executable, str(MAIN), "--once", str(settings.imports_dir)],
-        cwd=settings.imports_dir.parent,
-        env=service_env(settings),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    once = launch_main(settings, "--once", str(settings.imports_dir))
     try:
-        deadline = time.monotonic() + 60
-        while not (log.exists() and b"event=startup" in log.read_bytes()):
-            assert time.monotonic() < deadline and process.poll() is None
-            time.sleep(0.05)
+        once.wait_for_event("startup")
         time.sleep(0.5)
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=30) == 1
+        assert once.stop() == 1  # SIGTERM, then the exit code
     finally:
         stop_writing.set()
         writer.join()
-        if process.poll() is None:
-            process.kill()
+        if once.process.poll() is None:
+            once.kill()
     assert growing.exists()

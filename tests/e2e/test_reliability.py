@@ -9,13 +9,16 @@ import zlib
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.generators import generate_rows, write_job_titles
 from core.config import Settings
-from tests.e2e.conftest import Service, eventually, start_service
+from tests.e2e.conftest import start_service
 from tests.e2e.proxy import OutageProxy
 from tests.helpers import error_report, fetch_all, ledger
+from tests.support.samples.job_titles import generate_rows, write_job_titles
+from tests.support.service import Service
+from tests.support.waiting import eventually
 
 
 def _write_files(folder: Path, count: int, rows: int, *, prefix: str = "f") -> dict[str, bytes]:
@@ -224,21 +227,14 @@ async def test_unreadable_and_unmovable_files_are_handled_with_a_reason(
 
 
 def _proxy_for(settings: Settings) -> OutageProxy:
-    if "host=" in settings.async_database_url:
+    url = make_url(settings.async_database_url)
+    if "host" in url.query:
         pytest.skip("the outage proxy speaks TCP; this test database listens on a Unix socket only")
-    return OutageProxy("127.0.0.1", _port(settings.async_database_url))
-
-
-def _port(url: str) -> int:
-    authority = url.split("://", 1)[1].split("/", 1)[0].rsplit("@", 1)[-1]
-    return int(authority.rsplit(":", 1)[1]) if ":" in authority else 5432
+    return OutageProxy("127.0.0.1", url.port or 5432)
 
 
 def _via(url: str, port: int) -> str:
-    scheme, rest = url.split("://", 1)
-    authority, path = rest.split("/", 1)
-    credentials = authority.rpartition("@")[0]
-    return f"{scheme}://{credentials + '@' if credentials else ''}127.0.0.1:{port}/{path}"
+    return make_url(url).set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
 
 
 @pytest.mark.slow

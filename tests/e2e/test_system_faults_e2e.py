@@ -10,10 +10,11 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.generators import generate_rows, write_job_titles
 from core.config import Settings
-from tests.e2e.conftest import eventually, run_main, start_service
+from tests.e2e.conftest import run_main, start_service
 from tests.helpers import admin, as_role, cut_sessions_of, fetch_all, loader_role
+from tests.support.samples.job_titles import generate_rows, write_job_titles
+from tests.support.waiting import eventually
 
 ROWS = 50
 

@@ -6,11 +6,13 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.generators import generate_rows, write_job_titles
-from bench.nem12_generator import write_nem12
 from core.config import Settings
-from tests.e2e.conftest import Service, eventually, run_main
+from tests.e2e.conftest import run_main
 from tests.helpers import ledger
+from tests.support.samples.job_titles import generate_rows, write_job_titles
+from tests.support.samples.nem12 import write_nem12
+from tests.support.service import Service
+from tests.support.waiting import eventually
 
 
 async def test_a_nem12_file_and_a_job_title_file_each_reach_their_warehouse(

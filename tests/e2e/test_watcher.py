@@ -9,10 +9,13 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.generators import generate_rows, write_job_titles
 from core.config import Settings
-from tests.e2e.conftest import Service, eventually, run_main, start_service
+from core.logfmt import logfmt_value
+from tests.e2e.conftest import run_main, start_service
 from tests.helpers import error_report, fetch_all, ledger
+from tests.support.samples.job_titles import generate_rows, write_job_titles
+from tests.support.service import Service
+from tests.support.waiting import eventually
 
 
 async def _copy_slowly(source: Path, target: Path, *, seconds: float, chunks: int) -> None:
@@ -89,6 +92,24 @@ async def test_a_duplicate_and_a_garbage_file_are_handled_and_the_service_keeps_
     assert not first.exists()
 
 
+async def test_a_file_dropped_as_soon_as_the_watcher_says_watching_is_seen_without_a_rescan(
+    engine: AsyncEngine, settings: Settings, tmp_path: Path
+) -> None:
+    settings.imports_dir.mkdir(parents=True, exist_ok=True)
+    source = _sample(tmp_path / "outside", "early.csv", 10)
+    service = start_service(settings, RESCAN_SECONDS="600")  # returns on `event=watching`; no rescan would help
+    try:
+        os.rename(source, settings.imports_dir / "early.csv")
+
+        await eventually(lambda: _has_line(service, "event=file_loaded file=early.csv"), timeout=30, what="the load")
+        log = service.log()
+        watching = f"event=watching folder={logfmt_value(str(settings.imports_dir))}"
+        assert log.count("event=watching") == 1
+        assert log.index("event=startup") < log.index(watching)
+    finally:
+        assert service.stop() == 0
+
+
 async def test_a_load_killed_midway_is_loaded_exactly_once_after_restart(
     engine: AsyncEngine, settings: Settings, tmp_path: Path
 ) -> None:
@@ -123,6 +144,7 @@ async def test_once_loads_what_is_there_and_status_reports_it(
     status = run_main(settings, "--status", "--json")
 
     assert done.returncode == 0, done.stdout + done.stderr
+    assert "event=startup" in done.stdout and "event=watching" not in done.stdout  # --once never arms a watch
     assert status.returncode == 0, status.stderr
     entries = json.loads(status.stdout)
     assert [(e["file_name"], e["status"]) for e in entries] == [("b.csv", "failed"), ("a.csv", "loaded")]

@@ -24,13 +24,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.generators import FileShape, GeneratedRow, cp1252_safe, generate_rows, write_job_titles
 from core.config import Settings
 from core.logfmt import logfmt_value
 from services.importers import known_kinds
 from services.inbox import is_candidate_name
 from services.ingest import Ingestor, Outcome
 from tests.helpers import error_report, fetch_all, ledger, staged_rows
+from tests.support.samples.job_titles import FileShape, GeneratedRow, cp1252_safe, generate_rows, write_job_titles
 
 HEADER = "title,pdl count,top related titles 1,top related titles 2\n"
 TEN_MB = 10 * 1024 * 1024

@@ -7,12 +7,12 @@ from dataclasses import astuple
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.leads_generator import COLUMNS, LeadSeries, generate_leads, visible
-from bench.leads_writers import Format, write_week
 from core.config import Settings
 from services.ingest import Ingestor, Outcome
 from services.warehouse import build_warehouse
 from tests.helpers import error_report, fetch_all, ledger
+from tests.support.samples.lead_series import COLUMNS, LeadSeries, generate_leads, visible
+from tests.support.samples.leads import Format, write_week
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bench.generators import PLAIN_SHAPE, FileShape, GeneratedRow, cp1252_safe, generate_rows, write_job_titles
 from core.config import Settings
 from core.errors import FileChangedError
 from services import ledger as ledger_service
@@ -17,6 +16,14 @@ from services.importers.base import LoadJob, LoadResult
 from services.ingest import Ingestor, Outcome
 from services.unit_of_work import transaction
 from tests.helpers import error_report, fetch_all, ledger, staged_rows
+from tests.support.samples.job_titles import (
+    PLAIN_SHAPE,
+    FileShape,
+    GeneratedRow,
+    cp1252_safe,
+    generate_rows,
+    write_job_titles,
+)
 
 HEADER = "title,pdl count,top related titles 1,top related titles 2\n"
 

@@ -2,13 +2,13 @@
 
 from alembic import command
 
-from bench.generators import generate_rows, write_job_titles
 from core.config import Settings
 from core.db import alembic_config, create_engine, migrate
 from services.analysis import run_analysis
 from services.ingest import Ingestor, Outcome
 from services.warehouse import build_warehouse
 from tests.helpers import fetch_all
+from tests.support.samples.job_titles import generate_rows, write_job_titles
 
 
 def test_the_models_and_the_migrations_agree(database_url: str) -> None:

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.nem12_generator import Nem12Truth, nem12_lines, write_nem12
 from core.config import Settings
 from services.ingest import Ingestor, Outcome
 from services.meter_export import export_meter_readings
 from services.warehouse import build_warehouse
-from tests.conftest import throwaway_database
 from tests.helpers import error_report, fetch_all, ledger
+from tests.support.databases import throwaway_database
+from tests.support.samples.nem12 import Nem12Truth, nem12_lines, write_nem12
 
 METER_READINGS_DDL = (
     "CREATE TABLE meter_readings (id uuid DEFAULT gen_random_uuid() NOT NULL PRIMARY KEY, "

@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.generators import FileShape, GeneratedRow, write_job_titles
 from core.config import Settings
 from services.column_types import MAX_BIGINT
 from services.ingest import Ingestor, Outcome
 from tests.helpers import error_report, ledger, staged_rows
+from tests.support.samples.job_titles import FileShape, GeneratedRow, write_job_titles
 
 EXAMPLES = settings(
     max_examples=25,

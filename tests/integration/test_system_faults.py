@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bench.generators import generate_rows, write_job_titles
 from core.config import Settings
 from core.db import create_engine
 from core.errors import TransientError
@@ -19,6 +18,7 @@ from services.importers.base import LoadJob, LoadResult
 from services.importers.job_titles import IMPORTER as JOB_TITLES
 from services.ingest import Ingestor, Outcome
 from tests.helpers import admin, as_role, fetch_all, ledger, loader_role, staged_rows
+from tests.support.samples.job_titles import generate_rows, write_job_titles
 
 
 @pytest.fixture

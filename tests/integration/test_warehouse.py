@@ -5,6 +5,7 @@ import csv
 import logging
 import random
 import re
+import shutil
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -15,12 +16,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.generators import FileShape, GeneratedRow, write_job_titles
 from core.config import Settings
 from services.analysis import run_analysis
 from services.ingest import Ingestor, Outcome
-from services.warehouse import PIPELINE_LOCK_KEY, build_warehouse
+from services.report import MAX_BARS
+from services.warehouse import PIPELINE_LOCK_KEY, build_warehouse, warehouse_kinds
 from tests.helpers import fetch_all
+from tests.support.samples.job_titles import FileShape, GeneratedRow, write_job_titles
 
 BASE_TITLES = [
     "account manager", "manager, sales", "sr. manager ii", "management consultant", "store managers",
@@ -205,6 +207,37 @@ async def test_a_later_file_wins_for_its_titles_and_others_keep_their_values(
     assert (totals["titles_inserted"], totals["titles_updated"]) == (1, 1)
 
 
+async def test_every_folder_of_sql_warehouse_is_a_kind_and_one_without_loaded_files_is_skipped(
+    engine: AsyncEngine, settings: Settings, tmp_path: Path
+) -> None:
+    sql_dir = tmp_path / "sql"
+    shutil.copytree(settings.sql_dir, sql_dir)
+    for folder, statement in {
+        "widgets": "INSERT INTO pipeline_files (file_id, kind, rows_in, rows_left_out) "
+        "VALUES (:file_id, 'widgets', 0, 0) RETURNING 1 AS widgets_built",
+        "gadgets": "SELECT 1 / 0",  # would fail if it ran: no gadgets file is loaded
+        ".drafts": "SELECT 1 / 0",  # hidden: not a kind
+    }.items():
+        (sql_dir / "warehouse" / folder).mkdir()
+        (sql_dir / "warehouse" / folder / "010_build.sql").write_text(f"{statement};\n", encoding="utf-8")
+    (sql_dir / "warehouse" / "notes.txt").write_text("a file is not a kind\n", encoding="utf-8")
+    custom = settings.model_copy(update={"sql_dir": sql_dir})
+    await _load(engine, custom, "one.csv", [GeneratedRow("a", 1, ("b",))])
+    async with engine.begin() as conn:
+        ledger_row = (
+            "INSERT INTO staging.file_loads (file_name, kind, status, worker) VALUES ('w', 'widgets', 'loaded', 't')"
+        )
+        await conn.execute(text(ledger_row))
+
+    totals = await build_warehouse(engine, custom)
+
+    assert warehouse_kinds(settings.sql_dir / "warehouse") == ["job_titles", "leads", "nem12"]
+    assert warehouse_kinds(sql_dir / "warehouse") == ["gadgets", "job_titles", "leads", "nem12", "widgets"]
+    assert (totals["files_processed"], totals["widgets_built"]) == (2, 1)
+    built = await fetch_all(engine, "SELECT kind FROM datawarehouse.pipeline_files ORDER BY file_id")
+    assert [row["kind"] for row in built] == ["job_titles", "widgets"]
+
+
 async def test_a_second_pipeline_run_waits_for_the_first(
     engine: AsyncEngine, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -237,8 +270,59 @@ async def test_exports_and_report_match_the_views(engine: AsyncEngine, settings:
             header, *rows = list(csv.reader(stream))
         assert tuple(header) == view.columns
         assert rows == [["" if v is None else str(v) for v in row] for row in view.rows]
+        assert view.row_count == len(rows)
         assert rows or view.name in {"daily_consumption", "lead_changes", "new_leads"}, f"{view.name} is empty"
     assert not list(Path(settings.exports_dir).glob(".*.tmp"))
+
+
+ODD_VALUES_VIEW = r"""
+CREATE OR REPLACE VIEW odd_values AS
+SELECT * FROM (VALUES
+    (1, 'plain', 1.50::numeric, DATE '2026-01-02', NULL::text),
+    (2, 'a,b "c"', 0.0000001::numeric, DATE '2026-12-31', ''),
+    (3, E'two\nlines', NULL, NULL, E'cr\r\nlf'),
+    (4, 'données €', 12345678901234567890.12::numeric, NULL, '\.')
+) AS t (id, label, amount, day, note)
+ORDER BY id;
+"""
+MANY_ROWS_VIEW = (
+    "CREATE OR REPLACE VIEW many_rows AS SELECT n, 'row ' || n AS label FROM generate_series(1, 1000) AS n ORDER BY n;"
+)
+
+
+async def test_exports_are_written_by_the_server_and_the_report_reads_only_its_rows(
+    engine: AsyncEngine, settings: Settings, tmp_path: Path
+) -> None:
+    analysis = tmp_path / "sql" / "analysis"
+    analysis.mkdir(parents=True)
+    (analysis / "010_odd_values.sql").write_text(ODD_VALUES_VIEW, encoding="utf-8")
+    (analysis / "020_many_rows.sql").write_text(MANY_ROWS_VIEW, encoding="utf-8")
+    custom = settings.model_copy(update={"sql_dir": tmp_path / "sql"})
+
+    odd, many = await run_analysis(engine, custom)
+
+    assert (custom.exports_dir / "odd_values.csv").read_bytes() == (
+        b"id,label,amount,day,note\n"
+        b"1,plain,1.50,2026-01-02,\n"  # NULL: nothing
+        b'2,"a,b ""c""",0.0000001,2026-12-31,""\n'  # an empty string: "", so it differs from NULL
+        b'3,"two\nlines",,,"cr\r\nlf"\n'
+        b"4,donn\xc3\xa9es \xe2\x82\xac,12345678901234567890.12,,\\.\n"
+    )
+    assert odd.row_count == len(odd.rows) == 4
+    with open(custom.exports_dir / "many_rows.csv", encoding="utf-8", newline="") as stream:
+        header, *rows = list(csv.reader(stream))
+    assert (header, rows[0], rows[-1], len(rows)) == (["n", "label"], ["1", "row 1"], ["1000", "row 1000"], 1000)
+    assert (many.columns, many.row_count, len(many.rows), many.rows[-1]) == (
+        ("n", "label"),
+        1000,
+        MAX_BARS,
+        (MAX_BARS, f"row {MAX_BARS}"),
+    )
+    report = (custom.exports_dir / "report.html").read_text(encoding="utf-8")
+    assert f"The first {MAX_BARS} of 1000 rows; many_rows.csv has all." in report
+    assert sorted(path.name for path in custom.exports_dir.iterdir()) == [
+        "many_rows.csv", "meter_readings.sql", "odd_values.csv", "report.html"
+    ]  # fmt: skip
 
 
 async def test_analysis_of_an_empty_warehouse_writes_empty_exports_and_says_so(
@@ -258,5 +342,5 @@ async def test_analysis_of_an_empty_warehouse_writes_empty_exports_and_says_so(
         "new_leads",
     ]
     header = (settings.exports_dir / "top_related_titles.csv").read_bytes()
-    assert header == b"job_title,related_title_count\r\n"
+    assert header == b"job_title,related_title_count\n"  # as Postgres writes CSV: LF line ends
     assert any("event=analysis_empty" in record.getMessage() for record in caplog.records)

@@ -7,12 +7,12 @@ import os
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.generators import generate_rows, write_job_titles
 from core.config import Settings
 from core.db import drop_schemas, migrate
 from services.ingest import Ingestor
 from services.watcher import Watcher
 from tests.helpers import ledger
+from tests.support.samples.job_titles import generate_rows, write_job_titles
 
 
 async def test_files_waiting_together_are_taken_oldest_first(engine: AsyncEngine, settings: Settings) -> None:

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench.generators import FileShape, generate_rows, write_job_titles
 from core.errors import BadFileError
 from services.importers.base import Reject
 from services.importers.job_titles import encode_copy_line, iter_copy_lines, iter_title_records
+from tests.support.samples.job_titles import FileShape, generate_rows, write_job_titles
 
 HEADERS = [
     "title,pdl count,top related titles 1,top related titles 2,top related titles 3\n",

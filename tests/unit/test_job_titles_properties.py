@@ -7,11 +7,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bench.generators import FileShape, header_cells
 from core.errors import BadFileError
 from services.column_types import MAX_BIGINT
 from services.importers.base import Reject
 from services.importers.job_titles import TitleRecord, iter_title_records, pg_text_array
+from tests.support.samples.job_titles import FileShape, header_cells
 
 # Pieces that make CSV structure (quotes, separators, line ends, NUL, a header) far more often than random bytes do.
 _CSV_PIECES = st.sampled_from(

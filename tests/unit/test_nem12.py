@@ -5,7 +5,6 @@ from datetime import date
 
 import pytest
 
-from bench.nem12_generator import nem12_lines
 from services.importers.base import Reject
 from services.importers.nem12 import (
     COPY_COLUMNS,
@@ -22,6 +21,7 @@ from services.importers.nem12 import (
     times_of_day,
     to_copy_line,
 )
+from tests.support.samples.nem12 import nem12_lines
 
 GOOD_200 = "200,NMI0000001,E1B1,1,E1,N1,METER1,kWh,30,20260101"
 VALUES_PER_DAY = {5: 288, 15: 96, 30: 48}

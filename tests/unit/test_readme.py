@@ -1,5 +1,6 @@
 """Every command the README shows exists: main.py flags parse, pipenv scripts are defined, files are there."""
 
+import importlib.util
 import re
 import shlex
 import tomllib
@@ -11,6 +12,7 @@ import main
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+BENCH_README = (ROOT / "bench" / "README.md").read_text(encoding="utf-8")
 FENCED = re.findall(r"```bash\n(.*?)```", README, flags=re.DOTALL)
 COMMANDS = [
     command.strip()
@@ -58,3 +60,8 @@ def test_every_file_the_readme_names_exists() -> None:
     missing = [name for name in sorted(concrete) if not (ROOT / name.split(" ")[0]).exists()]
 
     assert concrete and not missing
+
+
+@pytest.mark.parametrize("module", sorted(set(re.findall(r"python -m ([\w.]*\w)", README + BENCH_README))))
+def test_every_python_m_command_names_a_module_that_exists(module: str) -> None:
+    assert importlib.util.find_spec(module) is not None

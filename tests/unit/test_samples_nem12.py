@@ -1,4 +1,5 @@
-"""bench/nem12_generator.py writes NEM12 files the parser reads back to exactly the totals the generator promised."""
+"""tests/support/samples/nem12.py writes NEM12 files the parser reads back to exactly the totals the generator
+promised."""
 
 from collections import Counter
 from dataclasses import dataclass
@@ -8,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bench.nem12_generator import KWH_PER_UNIT, Nem12Truth, nem12_lines, nmi_name, write_nem12
 from services.importers.base import Reject
 from services.importers.encodings import UTF8
 from services.importers.nem12 import Reading, iter_nem12_records
 from services.importers.sources import open_text
+from tests.support.samples.nem12 import KWH_PER_UNIT, Nem12Truth, nem12_lines, nmi_name, write_nem12
 
 DayKey = tuple[str, date]
 

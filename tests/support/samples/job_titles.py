@@ -1,6 +1,7 @@
 """Sample job-title files of any size, in every shape real files come in, with the truth they encode.
 
-    python -m bench.generators --rows 5000 --out imports/titles.csv [--shape spreadsheet --crlf --bom ...]
+    python -m tests.support.samples.job_titles --rows 5000 --out imports/titles.csv
+        [--shape spreadsheet --crlf --bom ...]
 
 `generate_rows` yields what a file should load as; `write_job_titles` writes those rows in a
 given `FileShape` (header style, encoding, BOM, CRLF, padding, ragged rows, an extra column).

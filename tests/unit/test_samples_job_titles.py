@@ -1,11 +1,14 @@
-"""bench/generators.py writes files the parser reads back to exactly the rows it generated, in every shape."""
+"""tests/support/samples/job_titles.py writes files the parser reads back to exactly the rows it generated,
+in every shape."""
 
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from bench.generators import (
+from services.importers.encodings import choose_fallback_encoding, scan_encoding
+from services.importers.job_titles import TitleRecord, iter_title_records
+from tests.support.samples.job_titles import (
     FileShape,
     GeneratedRow,
     cp1252_safe,
@@ -13,8 +16,6 @@ from bench.generators import (
     header_cells,
     write_job_titles,
 )
-from services.importers.encodings import choose_fallback_encoding, scan_encoding
-from services.importers.job_titles import TitleRecord, iter_title_records
 
 ROW_COUNT = 60
 

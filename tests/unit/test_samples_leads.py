@@ -1,5 +1,5 @@
-"""bench/leads_generator.py builds weekly lead snapshots whose truth follows the change-capture rules,
-and bench/leads_writers.py writes them, messily spelled, in formats that read back to the same raw values."""
+"""tests/support/samples/lead_series.py builds weekly lead snapshots whose truth follows the change-capture rules,
+and tests/support/samples/leads.py writes them, messily spelled, in formats that read back to the same raw values."""
 
 import csv
 import gzip
@@ -20,12 +20,14 @@ from typing import Final
 
 import pytest
 
-from bench.leads_generator import COLUMNS, LeadSeries, Week, generate_leads, layout_for, main
-from bench.leads_writers import (
+from services import column_matching, column_types
+from tests.support.samples.lead_series import COLUMNS, LeadSeries, Week, generate_leads, layout_for
+from tests.support.samples.leads import (
     FLATTENED_ADDRESS_KEYS,
     FORMATS,
     Format,
     json_record,
+    main,
     raw_rows,
     week_file_name,
     write_csv,
@@ -33,7 +35,6 @@ from bench.leads_writers import (
     write_ndjson,
     write_sqlite,
 )
-from services import column_matching, column_types
 
 DECLARATION: Final = tomllib.loads(
     (Path(__file__).resolve().parents[2] / "services" / "kinds" / "leads.toml").read_text(encoding="utf-8")

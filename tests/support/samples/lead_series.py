@@ -1,13 +1,10 @@
 """Weekly partner lead lists (full snapshots) with drifting columns, and the change capture they must produce.
 
-    python -m bench.leads_generator --leads 200 --weeks 3 --out-dir imports/ --formats csv,ndjson,sqlite
-        [--seed 0 --bom --crlf --gzip]
-
 `generate_leads` builds the weeks as canonical records plus, per week, the lead ids that are new, changed,
 unchanged and removed. Week 2 renames and reorders the headers, adds `Partner Notes` and drops `capacity`;
 week 3 brings `capacity` back under other aliases; later weeks repeat the cycle. Some leads change, some
 go, some arrive, and each week one stale duplicate row repeats an earlier lead_id (the loader rejects it).
-`bench.leads_writers` writes a week as CSV, NDJSON, JSON or SQLite, spelling each value messily.
+`tests.support.samples.leads` writes a week as CSV, NDJSON, JSON or SQLite, spelling each value messily.
 """
 
 import random
@@ -298,14 +295,3 @@ def generate_leads(leads: int = 200, *, weeks: int = 3, seed: int = 0) -> LeadSe
     last = built[-1]
     new_leads = tuple(visible(lead, last.layout) for lead in last.leads if lead.lead_id in last.truth.new)
     return LeadSeries(tuple(built), new_leads, tuple(current[lead_id] for lead_id in sorted(current)))
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """Command line: write week N in the Nth format given (cycling), named leads-week{N}.{format}."""
-    from bench.leads_writers import run_command_line  # late: leads_writers imports this module
-
-    run_command_line(argv, description=__doc__ or "")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,6 +1,6 @@
 """NEM12 files of any size, with the daily totals they must produce.
 
-    python -m bench.nem12_generator --nmis 100 --days 365 --out imports/meters.nem12 [--gzip]
+    python -m tests.support.samples.nem12 --nmis 100 --days 365 --out imports/meters.nem12 [--gzip]
 
 Each NMI gets an import stream (E1), and optionally a generation stream (B1, solar) and a reactive
 stream (Q1, kVArh, never counted as energy); blocks use 5, 15 or 30-minute intervals, some 300

@@ -1,4 +1,7 @@
-"""Write one generated week of leads as CSV, NDJSON, JSON (each optionally gzip) or SQLite.
+"""Write generated weeks of leads (`lead_series`) as CSV, NDJSON, JSON (each optionally gzip) or SQLite.
+
+    python -m tests.support.samples.leads --leads 200 --weeks 3 --out-dir imports/ --formats csv,ndjson,sqlite
+        [--seed 0 --bom --crlf --gzip]
 
 Every value is written in one of several spellings that standardise to the same canonical value, and the
 spelling rotates with the week, so an unchanged lead is written differently from one week to the next.
@@ -17,7 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Final, Literal
 
-from bench.leads_generator import COLUMNS, STATE_NAMES, Layout, Lead, LeadSeries, Week, generate_leads
+from tests.support.samples.lead_series import COLUMNS, STATE_NAMES, Layout, Lead, LeadSeries, Week, generate_leads
 
 Format = Literal["csv", "ndjson", "json", "sqlite"]
 FORMATS: Final[tuple[Format, ...]] = ("csv", "ndjson", "json", "sqlite")
@@ -208,9 +211,9 @@ def write_series(
     return paths
 
 
-def run_command_line(argv: Sequence[str] | None, *, description: str) -> None:
-    """`python -m bench.leads_generator`: generate a series, write it, print each file's truth counts."""
-    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+def main(argv: Sequence[str] | None = None) -> None:
+    """Command line: week N in the Nth format given (cycling), named leads-week{N}.{format}; prints each truth."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--leads", type=int, default=200)
     parser.add_argument("--weeks", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
@@ -231,3 +234,7 @@ def run_command_line(argv: Sequence[str] | None, *, description: str) -> None:
             f"wrote {path}: {len(week.rows)} rows (1 duplicate), new={len(truth.new)} changed={len(truth.changed)}"
             f" unchanged={len(truth.unchanged)} removed={len(truth.removed)}"
         )
+
+
+if __name__ == "__main__":
+    main()
