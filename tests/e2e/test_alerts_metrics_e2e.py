@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.generators import generate_rows, write_job_titles
 from core.config import Settings
-from tests.e2e.conftest import Service, eventually, start_service
+from tests.e2e.conftest import start_service
 from tests.helpers import admin, as_role, fetch_all, loader_role
+from tests.support.samples.job_titles import generate_rows, write_job_titles
+from tests.support.service import Service
+from tests.support.waiting import eventually
 from tests.webhook import SECRET_PATH, Receiver, free_port, http_get, webhook_receiver
 
 BAD_ROWS = "title,pdl count,top related titles 1\nengineer,lots,manager\nchef,many,cook\nbaker,some,cook\n"

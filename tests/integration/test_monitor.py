@@ -7,13 +7,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.generators import generate_rows, write_job_titles
 from core.config import Settings
 from core.errors import ConfigError
 from services import ledger
 from services.ingest import Ingestor, Outcome
 from services.monitor import start_monitor
 from services.unit_of_work import transaction
+from tests.support.samples.job_titles import generate_rows, write_job_titles
 from tests.webhook import free_port, http_get
 
 
