@@ -25,7 +25,10 @@ logger = logging.getLogger(__name__)
 
 PIPELINE_LOCK_KEY: Final = 7_301_000_002
 # The kinds that have warehouse steps, in the order they are built.
-WAREHOUSE_KINDS: Final = ("job_titles", "nem12", "leads")
+WAREHOUSE_KINDS: Final = ("job_titles", "nem12", "nem13", "leads")
+# Step folders a kind shares with others (its own folder is always one): both meter data formats
+# feed the same NMI dimension and daily facts.
+SHARED_STEP_FOLDERS: Final = {"nem12": ("meters",), "nem13": ("meters",)}
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,13 @@ def load_steps(folder: Path) -> list[Step]:
         for path in sorted(folder.glob("*.sql"))
         for statement in split_statements(path.read_text(encoding="utf-8"))
     ]
+
+
+def kind_steps(warehouse_dir: Path, kind: str) -> list[Step]:
+    """A kind's steps: those of its folder and of the folders it shares, merged in file-name order."""
+    folders = (*SHARED_STEP_FOLDERS.get(kind, ()), kind)
+    steps = [step for folder in folders for step in load_steps(warehouse_dir / folder)]
+    return sorted(steps, key=lambda step: step.file_name)  # stable: a file's statements keep their order
 
 
 def search_path_sql(conn: AsyncConnection, *schemas: str) -> str:
@@ -100,7 +110,7 @@ async def build_warehouse(engine: AsyncEngine, settings: Settings) -> Counter[st
         await conn.execute(text(search_path_sql(conn, settings.dw_schema, settings.staging_schema)))
         await conn.execute(text("SELECT set_config('work_mem', :value, true)"), {"value": settings.pipeline_work_mem})
         for kind in WAREHOUSE_KINDS:
-            steps = load_steps(settings.sql_dir / "warehouse" / kind)
+            steps = kind_steps(settings.sql_dir / "warehouse", kind)
             for file_id in await pending_files(conn, kind):
                 totals.update(await _build_file(conn, steps, file_id))
                 totals["files_processed"] += 1

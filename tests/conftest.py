@@ -24,13 +24,14 @@ from core.config import ASYNC_SCHEME, SYNC_SCHEME, Settings, with_scheme
 from core.db import alembic_config, create_engine, start_embedded_postgres
 
 LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
-STAGING_TABLES = ("rejected_rows", "job_titles", "nem12", "leads", "file_loads")
+STAGING_TABLES = ("rejected_rows", "job_titles", "nem12", "nem13", "leads", "file_loads")
 WAREHOUSE_TABLES = (
     "bridge_related_title",
     "fact_title_popularity",
     "dim_job_title",
     "fact_daily_consumption",
     "fact_meter_reading",
+    "fact_register_read",
     "dim_nmi",
     "fact_lead_change",
     "dim_lead",

@@ -7,7 +7,7 @@ kind (a TOML file in services/kinds/) needs no code at all: `importers_for` adds
 from typing import Final
 
 from services.declarations import KindDeclaration
-from services.importers import job_titles, nem12
+from services.importers import job_titles, nem12, nem13
 from services.importers.base import Importer
 from services.importers.declared import DeclaredImporter
 from services.importers.sqlite_tables import SqliteImporter
@@ -15,6 +15,7 @@ from services.importers.sqlite_tables import SqliteImporter
 IMPORTERS: Final[tuple[Importer, ...]] = (
     job_titles.IMPORTER,
     nem12.IMPORTER,
+    nem13.IMPORTER,
 )
 
 
