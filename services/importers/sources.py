@@ -1,16 +1,14 @@
 """Opening a dropped file for reading: plain or gzip-compressed, as bytes or as decoded lines."""
 
-import gzip
 import io
-import zlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Final, cast
+from typing import IO, Final
 
-from core.errors import BadFileError
+from services.importers.archives import GZIP_MAGIC, ArchiveLimits, open_gzip
 
-GZIP_MAGIC: Final = b"\x1f\x8b"
 HEAD_BYTES: Final = 64 * 1024
 _TEXT_CHUNK_BYTES: Final = 256 * 1024
 
@@ -21,22 +19,16 @@ def is_gzip(head: bytes) -> bool:
 
 
 @contextmanager
-def open_binary(path: Path) -> Iterator[IO[bytes]]:
-    """Open `path` for reading bytes, decompressing gzip as a stream."""
+def open_binary(path: Path, limits: ArchiveLimits | None = None) -> Iterator[IO[bytes]]:
+    """Open `path` for reading bytes, decompressing gzip as a stream bounded by `limits` (a gzip bomb is a bad file)."""
     with open(path, "rb") as raw:
         if not is_gzip(raw.read(2)):
             raw.seek(0)
             yield raw
             return
         raw.seek(0)
-        try:
-            with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
-                yield cast(IO[bytes], unzipped)
-        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-            raise BadFileError(
-                "the gzip data is truncated or corrupt; compress the file again and drop it again",
-                detail=str(exc),
-            ) from exc
+        with open_gzip(raw, os.fstat(raw.fileno()).st_size, limits or ArchiveLimits()) as unzipped:
+            yield unzipped
 
 
 @contextmanager
