@@ -154,7 +154,8 @@ async def test_the_views_and_exports_include_register_read_days_marked(engine: A
 
     with open(settings.exports_dir / "daily_consumption.csv", encoding="utf-8", newline="") as stream:
         rows = list(csv.DictReader(stream))
-    assert [(row["nmi"], row["day"], row["consumption_kwh"], row["is_allocated_from_register_reads"]) for row in rows] == [
+    columns = ("nmi", "day", "consumption_kwh", "is_allocated_from_register_reads")
+    assert [tuple(row[column] for column in columns) for row in rows] == [
         ("NMI0000001", "2026-01-01", "1176", "False"),
         (NMI, "2026-01-01", "4", "True"),
         (NMI, "2026-01-02", "4", "True"),
