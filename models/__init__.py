@@ -1,7 +1,7 @@
 """SQLAlchemy ORM models: they describe tables only and hold no queries."""
 
 from models.base import Base
-from models.staging import FileLoad, LoadStatus, RejectedRow, StagedJobTitle, StagedNem12Reading
+from models.staging import FileLoad, LoadStatus, RejectedRow, StagedJobTitle, StagedNem12Reading, StagedNem13Read
 from models.warehouse import (
     BridgeRelatedTitle,
     DimJobTitle,
@@ -10,6 +10,7 @@ from models.warehouse import (
     FactDailyConsumption,
     FactLeadChange,
     FactMeterReading,
+    FactRegisterRead,
     FactTitlePopularity,
     PipelineFile,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "FactDailyConsumption",
     "FactLeadChange",
     "FactMeterReading",
+    "FactRegisterRead",
     "FactTitlePopularity",
     "FileLoad",
     "LoadStatus",
@@ -30,4 +32,5 @@ __all__ = [
     "RejectedRow",
     "StagedJobTitle",
     "StagedNem12Reading",
+    "StagedNem13Read",
 ]

@@ -139,3 +139,35 @@ class StagedNem12Reading(Base):
     value: Mapped[Decimal] = mapped_column(Numeric)
     quality_method: Mapped[str] = mapped_column(Text)
     reason_code: Mapped[str | None] = mapped_column(Text)
+
+
+class StagedNem13Read(Base):
+    """NEM13 register read periods as sent: one row per 250 record, with lineage.
+
+    A basic (accumulation) meter's register read at `previous_read_at` and again at `current_read_at`
+    (market local standard time), and the `quantity` between them; `direction` E is energy taken from
+    the network, I energy sent into it. An append-only heap with a BRIN index on file_id.
+    """
+
+    __tablename__ = "nem13"
+    __table_args__ = (
+        Index("ix_nem13_file_id", "file_id", postgresql_using="brin"),
+        {"schema": STAGING},
+    )
+    __mapper_args__ = {"primary_key": ["file_id", "line_no"]}  # noqa: RUF012
+
+    file_id: Mapped[int] = mapped_column(BigInteger)
+    line_no: Mapped[int] = mapped_column(Integer)
+    nmi: Mapped[str] = mapped_column(String(10))
+    nmi_suffix: Mapped[str] = mapped_column(Text)
+    register_id: Mapped[str] = mapped_column(Text)
+    meter_serial: Mapped[str] = mapped_column(Text)
+    direction: Mapped[str] = mapped_column(Text)
+    previous_read: Mapped[Decimal] = mapped_column(Numeric)
+    previous_read_at: Mapped[datetime] = mapped_column(DateTime(timezone=False))
+    previous_quality_method: Mapped[str] = mapped_column(Text)
+    current_read: Mapped[Decimal] = mapped_column(Numeric)
+    current_read_at: Mapped[datetime] = mapped_column(DateTime(timezone=False))
+    current_quality_method: Mapped[str] = mapped_column(Text)
+    quantity: Mapped[Decimal] = mapped_column(Numeric)
+    uom: Mapped[str] = mapped_column(Text)

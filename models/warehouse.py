@@ -22,6 +22,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    false,
     func,
     text,
 )
@@ -117,7 +118,8 @@ class FactMeterReading(Base):
 
 
 class FactDailyConsumption(Base):
-    """Per NMI and day: consumption (E streams) and generation (B streams) in kWh, and data quality."""
+    """Per NMI and day: consumption (E streams, E register reads) and generation (B streams, I register
+    reads) in kWh, and data quality."""
 
     __tablename__ = "fact_daily_consumption"
     __table_args__ = ({"schema": WAREHOUSE},)
@@ -128,6 +130,35 @@ class FactDailyConsumption(Base):
     generation_kwh: Mapped[Decimal] = mapped_column(Numeric)
     interval_count: Mapped[int] = mapped_column(Integer)
     substituted_or_estimated_intervals: Mapped[int] = mapped_column(Integer)
+    # Some of the day's energy is a share of a basic meter's register read period (NEM13), not interval data.
+    is_allocated_from_register_reads: Mapped[bool] = mapped_column(Boolean, server_default=false())
+
+
+class FactRegisterRead(Base):
+    """The current register read periods of each basic meter stream (NEM13); a later file's read period
+    replaces the earlier ones of its stream that it overlaps.
+
+    `quantity_kwh` is the quantity in kWh for active-energy units and null for others. The daily facts
+    spread each period's energy over the days it covers, in proportion to the time that falls on each.
+    """
+
+    __tablename__ = "fact_register_read"
+    __table_args__ = ({"schema": WAREHOUSE},)
+
+    nmi_key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    nmi_suffix: Mapped[str] = mapped_column(Text, primary_key=True)
+    register_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    read_from: Mapped[datetime] = mapped_column(DateTime(timezone=False), primary_key=True)
+    read_to: Mapped[datetime] = mapped_column(DateTime(timezone=False), primary_key=True)
+    direction: Mapped[str] = mapped_column(Text)
+    meter_serial: Mapped[str] = mapped_column(Text)
+    previous_read: Mapped[Decimal] = mapped_column(Numeric)
+    current_read: Mapped[Decimal] = mapped_column(Numeric)
+    quantity: Mapped[Decimal] = mapped_column(Numeric)
+    uom: Mapped[str] = mapped_column(Text)
+    quantity_kwh: Mapped[Decimal | None] = mapped_column(Numeric)
+    quality_method: Mapped[str] = mapped_column(Text)
+    file_id: Mapped[int] = mapped_column(BigInteger)
 
 
 class DimLead(Base):

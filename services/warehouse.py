@@ -22,13 +22,23 @@ from services.sql_steps import Step, bound_parameters, load_steps, search_path_s
 logger = logging.getLogger(__name__)
 
 PIPELINE_LOCK_KEY: Final = 7_301_000_002
+# Step folders that several kinds share (named with a leading "_", so they are never taken for a kind):
+# both meter data formats feed the same NMI dimension and daily facts.
+SHARED_STEP_FOLDERS: Final = {"nem12": ("_meters",), "nem13": ("_meters",)}
 
 
 def warehouse_kinds(warehouse_sql_dir: Path) -> list[str]:
-    """The kinds with warehouse steps: every subfolder of `sql/warehouse/` (hidden ones aside), in name order."""
+    """The kinds with warehouse steps: every subfolder of `sql/warehouse/` (hidden and shared ones aside), by name."""
     return sorted(
-        entry.name for entry in warehouse_sql_dir.iterdir() if entry.is_dir() and not entry.name.startswith(".")
+        entry.name for entry in warehouse_sql_dir.iterdir() if entry.is_dir() and not entry.name.startswith((".", "_"))
     )
+
+
+def kind_steps(warehouse_sql_dir: Path, kind: str) -> list[Step]:
+    """A kind's steps: those of its folder and of the folders it shares, merged in file-name order."""
+    folders = (*SHARED_STEP_FOLDERS.get(kind, ()), kind)
+    steps = [step for folder in folders for step in load_steps(warehouse_sql_dir / folder)]
+    return sorted(steps, key=lambda step: step.file_name)  # stable: a file's statements keep their order
 
 
 async def pending_files(conn: AsyncConnection, kind: str) -> list[int]:
@@ -61,7 +71,7 @@ async def build_warehouse(engine: AsyncEngine, settings: Settings) -> Counter[st
         await conn.execute(text(search_path_sql(conn, settings.dw_schema, settings.staging_schema)))
         await conn.execute(text("SELECT set_config('work_mem', :value, true)"), {"value": settings.pipeline_work_mem})
         for kind in warehouse_kinds(settings.sql_dir / "warehouse"):
-            steps = load_steps(settings.sql_dir / "warehouse" / kind)
+            steps = kind_steps(settings.sql_dir / "warehouse", kind)
             for file_id in await pending_files(conn, kind):  # none (skipped) when no file of the kind is loaded
                 totals.update(await _build_file(conn, steps, file_id))
                 totals["files_processed"] += 1

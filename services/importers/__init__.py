@@ -8,13 +8,14 @@ Container files (a SQLite file's tables) are split into parts in services/import
 from typing import Final
 
 from services.declarations import KindDeclaration
-from services.importers import job_titles, nem12
+from services.importers import job_titles, nem12, nem13
 from services.importers.base import Importer
 from services.importers.declared import DeclaredImporter
 
 IMPORTERS: Final[tuple[Importer, ...]] = (
     job_titles.IMPORTER,
     nem12.IMPORTER,
+    nem13.IMPORTER,
 )
 
 

@@ -1,27 +1,25 @@
-"""What an importer reads: a dropped file or a member of a dropped archive, as bytes or decoded lines.
+"""What an importer reads: a dropped file or a member of a dropped zip, as bytes or decoded lines.
 
 A `Source` can be opened as often as an importer needs (to sniff its format, to scan its encoding,
-then to load it); every opening yields the content decompressed (gzip here; zip members are sources of
-their own), as a stream, so memory stays bounded whatever the size. The functions below also take a
-plain `Path`, which is read as a `FileSource`.
+then to load it); every opening yields the content decompressed and bounded (services/importers/
+archives.py: a gzip or zip bomb is a bad file), as a stream, so memory stays bounded whatever the
+size. The functions below also take a plain `Path`, which is read as a `FileSource`.
 """
 
-import gzip
 import io
+import os
 import shutil
 import tempfile
-import zlib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Final, Protocol, cast
+from typing import IO, Final, Protocol
 
-from core.errors import BadFileError
+from services.importers.archives import HEAD_BYTES, ArchiveLimits, ZipMember, is_gzip, open_gzip, open_zip
 
-GZIP_MAGIC: Final = b"\x1f\x8b"
-HEAD_BYTES: Final = 64 * 1024
 _TEXT_CHUNK_BYTES: Final = 256 * 1024
+__all__ = ["HEAD_BYTES", "FileSource", "Source", "ZipMemberSource", "open_binary", "open_text", "read_head"]
 
 
 class Source(Protocol):
@@ -41,16 +39,12 @@ class Source(Protocol):
         ...
 
 
-def is_gzip(head: bytes) -> bool:
-    """Whether the first bytes are a gzip header."""
-    return head.startswith(GZIP_MAGIC)
-
-
 @dataclass(frozen=True)
 class FileSource:
     """A dropped file, plain or gzip-compressed."""
 
     path: Path
+    limits: ArchiveLimits = field(default_factory=ArchiveLimits)
 
     @property
     def name(self) -> str:
@@ -59,14 +53,14 @@ class FileSource:
 
     @contextmanager
     def open_binary(self) -> Iterator[IO[bytes]]:
-        """Open the file for reading bytes, decompressing gzip as a stream."""
+        """Open the file for reading bytes, decompressing gzip as a bounded stream."""
         with open(self.path, "rb") as raw:
-            if not is_gzip(raw.read(2)):
-                raw.seek(0)
+            is_compressed = is_gzip(raw.read(2))
+            raw.seek(0)
+            if not is_compressed:
                 yield raw
                 return
-            raw.seek(0)
-            with _gunzipped(raw) as unzipped:
+            with open_gzip(raw, os.fstat(raw.fileno()).st_size, self.limits) as unzipped:
                 yield unzipped
 
     @contextmanager
@@ -81,15 +75,30 @@ class FileSource:
             yield copy
 
 
-@contextmanager
-def _gunzipped(raw: IO[bytes]) -> Iterator[IO[bytes]]:
-    try:
-        with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
-            yield cast(IO[bytes], unzipped)
-    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        raise BadFileError(
-            "the gzip data is truncated or corrupt; compress the file again and drop it again", detail=str(exc)
-        ) from exc
+@dataclass(frozen=True)
+class ZipMemberSource:
+    """A member of a dropped zip; its name is only ever shown, never used as a path."""
+
+    path: Path
+    member: ZipMember
+    limits: ArchiveLimits = field(default_factory=ArchiveLimits)
+
+    @property
+    def name(self) -> str:
+        """`archive.zip/member` as written in the zip."""
+        return f"{self.path.name}/{self.member.name}"
+
+    @contextmanager
+    def open_binary(self) -> Iterator[IO[bytes]]:
+        """The member's content, decompressed as a bounded stream."""
+        with open_zip(self.path, self.limits) as archive, archive.open(self.member) as stream:
+            yield stream
+
+    @contextmanager
+    def local_path(self) -> Iterator[Path]:
+        """A temporary copy of the member under a name of our own (removed afterwards)."""
+        with self.open_binary() as stream, temporary_copy(stream) as copy:
+            yield copy
 
 
 @contextmanager

@@ -96,16 +96,26 @@ async def test_rebuilding_changes_nothing(engine: AsyncEngine, settings: Setting
     assert await _daily(engine) == before
 
 
+def _wrong_count_file() -> str:
+    """A whole file whose third 300 record (line 5) lost two of its values."""
+    lines = list(nem12_lines(2, 3, seed=1, is_mixed=False, interval_length=30, with_400=False))
+    fields = lines[4].split(",")
+    del fields[2:4]
+    lines[4] = ",".join(fields)
+    return "\r\n".join(lines) + "\r\n"
+
+
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
         ("\r\n".join(list(nem12_lines(1, 1, seed=1))[:-1]) + "\r\n", "has no 900 end-of-data record"),
-        ("\r\n".join(list(nem12_lines(1, 1, seed=1))[1:]) + "\r\n", "is not a 100,NEM12 header record"),
+        ("\r\n".join(list(nem12_lines(1, 1, seed=1))[1:-1]) + "\r\n200,NMI00", "it looks truncated"),
         ("\r\n".join([*nem12_lines(1, 1, seed=1), "300,20260101"]) + "\r\n", "comes after the 900 end-of-data"),
+        (_wrong_count_file(), "line 5: a 300 record of a 30-minute stream needs 48 values, this one has 46"),
     ],
-    ids=["truncated", "no-header", "after-900"],
+    ids=["truncated", "headerless-cut-mid-line", "after-900", "wrong-value-count"],
 )
-async def test_a_file_that_is_not_whole_is_quarantined(
+async def test_a_file_that_is_not_whole_is_quarantined_and_none_of_it_is_kept(
     engine: AsyncEngine, settings: Settings, content: str, reason: str
 ) -> None:
     path = settings.imports_dir / "broken.nem12"
@@ -131,7 +141,8 @@ async def test_bad_records_are_rejected_with_their_line(engine: AsyncEngine, set
 
     rejects = await fetch_all(engine, "SELECT line_no, reason FROM staging.rejected_rows ORDER BY line_no")
     assert [r["line_no"] for r in rejects] == [4, 6]
-    assert "is not a number" in rejects[0]["reason"] and "unknown record type '777'" in rejects[1]["reason"]
+    assert "'abc' is not a plain decimal number" in rejects[0]["reason"]
+    assert "unknown record type '777'" in rejects[1]["reason"]
     [entry] = await ledger(engine)
     assert (entry["rows_loaded"], entry["rows_rejected"]) == (19 * 48, 2)
 

@@ -217,6 +217,7 @@ async def test_every_folder_of_sql_warehouse_is_a_kind_and_one_without_loaded_fi
         "VALUES (:file_id, 'widgets', 0, 0) RETURNING 1 AS widgets_built",
         "gadgets": "SELECT 1 / 0",  # would fail if it ran: no gadgets file is loaded
         ".drafts": "SELECT 1 / 0",  # hidden: not a kind
+        "_shared": "SELECT 1 / 0",  # steps that kinds share: not a kind of its own, and no kind here uses it
     }.items():
         (sql_dir / "warehouse" / folder).mkdir()
         (sql_dir / "warehouse" / folder / "010_build.sql").write_text(f"{statement};\n", encoding="utf-8")
@@ -231,8 +232,8 @@ async def test_every_folder_of_sql_warehouse_is_a_kind_and_one_without_loaded_fi
 
     totals = await build_warehouse(engine, custom)
 
-    assert warehouse_kinds(settings.sql_dir / "warehouse") == ["job_titles", "leads", "nem12"]
-    assert warehouse_kinds(sql_dir / "warehouse") == ["gadgets", "job_titles", "leads", "nem12", "widgets"]
+    assert warehouse_kinds(settings.sql_dir / "warehouse") == ["job_titles", "leads", "nem12", "nem13"]
+    assert warehouse_kinds(sql_dir / "warehouse") == ["gadgets", "job_titles", "leads", "nem12", "nem13", "widgets"]
     assert (totals["files_processed"], totals["widgets_built"]) == (2, 1)
     built = await fetch_all(engine, "SELECT kind FROM datawarehouse.pipeline_files ORDER BY file_id")
     assert [row["kind"] for row in built] == ["job_titles", "widgets"]

@@ -2,19 +2,24 @@
 
 import pytest
 
-from services.importers import IMPORTERS, detect_kind, job_titles, known_kinds, nem12
+from services.importers import IMPORTERS, detect_kind, job_titles, known_kinds, nem12, nem13
 
 PUBLIC_HEAD = b"title,pdl count,top related titles 1,top related titles 2\nnurse,12,rn,carer\n"
 
 
-def test_the_registry_knows_the_job_title_and_nem12_kinds() -> None:
-    assert known_kinds() == ["job_titles", "nem12"]
-    assert IMPORTERS == (job_titles.IMPORTER, nem12.IMPORTER)
+def test_the_registry_knows_the_job_title_and_meter_data_kinds() -> None:
+    assert known_kinds() == ["job_titles", "nem12", "nem13"]
+    assert IMPORTERS == (job_titles.IMPORTER, nem12.IMPORTER, nem13.IMPORTER)
 
 
 @pytest.mark.parametrize("file_name", ["meters.csv", "feed.nem12", "x.txt", "noname"])
 def test_a_nem12_first_record_is_recognised_whatever_the_file_name(file_name: str) -> None:
     assert detect_kind(file_name, b"100,NEM12,202601010000,MDP1,RETAILER1\r\n200,NMI0000001,E1") is nem12.IMPORTER
+
+
+@pytest.mark.parametrize("file_name", ["meters.csv", "NEM13#SEN1311003#AGILITY#NEMMCO.csv", "noname"])
+def test_a_nem13_first_record_is_recognised_whatever_the_file_name(file_name: str) -> None:
+    assert detect_kind(file_name, b"100,NEM13,200401101030,MDA1,Ret1\r\n250,VABC005890,11") is nem13.IMPORTER
 
 
 @pytest.mark.parametrize("file_name", ["titles.csv", "TITLES.CSV", "titles.txt", "data", "x.csv.gz", "report.xlsx"])

@@ -1,7 +1,9 @@
-"""Property-based tests of the NEM12 parser: after a valid header, any lines give readings, rejects or a bad file."""
+"""Property-based tests of the NEM12 parser: the value grammar, and after a valid header, any lines give readings,
+rejects or a bad file."""
 
 import io
 import re
+from decimal import Decimal
 from typing import Final
 
 import pytest
@@ -10,10 +12,12 @@ from hypothesis import strategies as st
 
 from core.errors import BadFileError
 from services.importers.base import Reject
-from services.importers.nem12 import Reading, iter_nem12_records
+from services.importers.mdff import is_signed_decimal, value_problem
+from services.importers.nem12 import iter_interval_days
+from tests.meter_data import StagedReading, readings_and_rejects
 
 HEADER: Final = "100,NEM12,202601010000,MDP1,RETAILER1"
-PLAIN_DECIMAL: Final = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+PLAIN_DECIMAL: Final = re.compile(r"[0-9]+(?:\.[0-9]+)?|\.[0-9]+")
 INTERVAL_START: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}")
 
 _ASCII_TEXT = st.text(st.characters(max_codepoint=127), max_size=20)
@@ -79,10 +83,10 @@ def _check_file(lines: list[str]) -> None:
     text = "\n".join([HEADER, *lines]) + "\n"
     line_count = len(io.StringIO(text, newline="").readlines())
     try:
-        for item in iter_nem12_records(io.StringIO(text, newline="")):
-            assert isinstance(item, Reading | Reject)
+        for item in readings_and_rejects(iter_interval_days(io.StringIO(text, newline=""))):
+            assert isinstance(item, StagedReading | Reject)
             assert 2 <= item.line_no <= line_count
-            if isinstance(item, Reading):
+            if isinstance(item, StagedReading):
                 assert PLAIN_DECIMAL.fullmatch(item.value), item
                 assert INTERVAL_START.fullmatch(item.interval_start), item
     except BadFileError:
@@ -119,3 +123,64 @@ def test_any_lines_after_a_header_give_plain_decimal_readings_rejects_or_a_bad_f
 )
 def test_the_property_check_passes_good_readings_rejects_and_bad_files(lines: list[str]) -> None:
     _check_file(lines)
+
+
+# the value grammar: decimals as the spec writes them, the leading zero optional
+
+
+@st.composite
+def _written_decimals(draw: st.DrawFn) -> tuple[str, Decimal]:
+    """A value >= 0 written as meter data providers write it: with or without a leading zero, any scale."""
+    whole = draw(st.integers(0, 10**12))
+    scale = draw(st.integers(0, 6))
+    fraction = draw(st.integers(0, 10**scale - 1)) if scale else 0
+    digits = f"{fraction:0{scale}d}" if scale else ""
+    leading = draw(st.sampled_from(["", "0", "00"])) if whole == 0 else str(whole)
+    if not leading and not digits:
+        leading = "0"
+    text = f"{leading}.{digits}" if digits else leading
+    return text, Decimal(f"{whole}.{digits}" if digits else whole)
+
+
+@given(_written_decimals())
+def test_any_non_negative_decimal_with_or_without_a_leading_zero_is_a_value(written: tuple[str, Decimal]) -> None:
+    text, value = written
+    assert value_problem(text) is None
+    assert Decimal(text) == value
+    assert is_signed_decimal(text) and is_signed_decimal("-" + text)
+
+
+@given(_written_decimals())
+def test_a_negative_decimal_is_refused_as_negative(written: tuple[str, Decimal]) -> None:
+    assert value_problem("-" + written[0]) == "is negative: meter data is never below zero"
+
+
+@given(st.text(max_size=12))
+@example("1e5")
+@example("1E-3")
+@example("nan")
+@example("Infinity")
+@example("+1")
+@example("1.")
+@example(".")
+@example("١")
+@example("1_0")
+@example(" 1")
+def test_whatever_is_taken_as_a_value_is_a_finite_plain_decimal_at_least_zero(text: str) -> None:
+    if value_problem(text) is not None:
+        return
+    assert text.isascii() and set(text) <= set("0123456789.") and text.count(".") <= 1
+    assert not text.endswith(".")
+    number = Decimal(text)
+    assert number.is_finite() and number >= 0
+    assert "e" not in str(number).lower() or number == 0
+
+
+@given(
+    st.text(st.characters(max_codepoint=127), min_size=1, max_size=8).filter(
+        lambda text: any(mark in text.lower() for mark in ("e", "n", "i", "+", " ", "_", ","))
+    )
+)
+def test_exponents_names_signs_and_separators_are_never_values(text: str) -> None:
+    assert value_problem(text) is not None
+    assert not is_signed_decimal(text)

@@ -11,8 +11,9 @@ import pytest
 
 from services.importers.base import Reject
 from services.importers.encodings import UTF8
-from services.importers.nem12 import Reading, iter_nem12_records
+from services.importers.nem12 import iter_interval_days
 from services.importers.sources import open_text
+from tests.meter_data import StagedReading, readings_and_rejects
 from tests.support.samples.nem12 import KWH_PER_UNIT, Nem12Truth, nem12_lines, nmi_name, write_nem12
 
 DayKey = tuple[str, date]
@@ -68,13 +69,13 @@ def generate(shape: Shape, seed: int) -> tuple[list[str], Nem12Truth]:
     return lines, truth
 
 
-def parse(lines: list[str]) -> list[Reading]:
-    items = list(iter_nem12_records(lines))
+def parse(lines: list[str]) -> list[StagedReading]:
+    items = readings_and_rejects(iter_interval_days(lines))
     assert [item for item in items if isinstance(item, Reject)] == []
-    return [item for item in items if isinstance(item, Reading)]
+    return [item for item in items if isinstance(item, StagedReading)]
 
 
-def totals_of(items: list[Reading]) -> Totals:
+def totals_of(items: list[StagedReading]) -> Totals:
     """Per (NMI, day): E-stream kWh, B-stream kWh, and E-stream intervals whose quality is E, S or F."""
     daily: dict[DayKey, tuple[Decimal, Decimal]] = {}
     estimated: dict[DayKey, int] = {}
@@ -142,8 +143,8 @@ def test_a_written_file_loads_through_the_loader_text_stream_to_its_truth(tmp_pa
     path = tmp_path / ("meters.nem12.gz" if compress else "meters.nem12")
     truth = write_nem12(path, 3, 2, compress=compress, seed=11)
     with open_text(path, UTF8) as lines:
-        items = list(iter_nem12_records(lines))
-    readings = [item for item in items if isinstance(item, Reading)]
+        items = readings_and_rejects(iter_interval_days(lines))
+    readings = [item for item in items if isinstance(item, StagedReading)]
     assert len(readings) == len(items) == truth.readings
     assert totals_of(readings).daily == truth.daily
     assert totals_of(readings).estimated == truth.estimated

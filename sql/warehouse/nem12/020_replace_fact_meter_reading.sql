@@ -1,14 +1,13 @@
 -- NEM12 resends corrected data: a stream's day in a later file replaces that day from earlier
 -- files (all its intervals, even if the interval length changed). Inside one file, the later
--- 300 record of a stream and day wins. reading_at is the end of the interval.
+-- 300 record of a stream and day wins, whole. reading_at is the end of the interval.
 DROP TABLE IF EXISTS file_readings;
 
 CREATE TEMP TABLE file_readings AS
-SELECT DISTINCT ON (dim.nmi_key, staged.nmi_suffix, staged.interval_start)
-       dim.nmi_key,
+SELECT dim.nmi_key,
        staged.nmi_suffix,
        staged.interval_start + make_interval(mins => staged.interval_length) AS reading_at,
-       staged.interval_start::date AS day,
+       staged.day,
        staged.interval_length,
        staged.value,
        staged.uom,
@@ -16,10 +15,15 @@ SELECT DISTINCT ON (dim.nmi_key, staged.nmi_suffix, staged.interval_start)
            AS consumption_kwh,
        staged.quality_method,
        staged.reason_code
-FROM nem12 AS staged
+FROM (
+    SELECT nem12.*,
+           nem12.interval_start::date AS day,
+           max(nem12.line_no) OVER (PARTITION BY nem12.nmi, nem12.nmi_suffix, nem12.interval_start::date) AS latest_line
+    FROM nem12
+    WHERE nem12.file_id = :file_id
+) AS staged
 JOIN dim_nmi AS dim USING (nmi)
-WHERE staged.file_id = :file_id
-ORDER BY dim.nmi_key, staged.nmi_suffix, staged.interval_start, staged.line_no DESC;
+WHERE staged.line_no = staged.latest_line;
 
 DROP TABLE IF EXISTS file_stream_days;
 
@@ -49,3 +53,11 @@ WITH inserted AS (
     RETURNING 1
 )
 SELECT count(*) AS readings_written FROM inserted;
+
+-- The days whose daily facts the meters/ steps recompute.
+DROP TABLE IF EXISTS file_days;
+
+CREATE TEMP TABLE file_days AS
+SELECT DISTINCT nmi_key, day FROM file_stream_days;
+
+ANALYZE file_days;

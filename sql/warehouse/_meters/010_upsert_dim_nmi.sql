@@ -1,8 +1,11 @@
--- Every NMI of the file gets a dimension row; its suffixes are every data stream seen so far.
+-- Every NMI of the file (NEM12 or NEM13) gets a dimension row; its suffixes are every data stream seen so far.
 WITH file_streams AS (
     SELECT nmi, array_agg(DISTINCT nmi_suffix ORDER BY nmi_suffix) AS suffixes
-    FROM nem12
-    WHERE file_id = :file_id
+    FROM (
+        SELECT nmi, nmi_suffix FROM nem12 WHERE file_id = :file_id
+        UNION ALL
+        SELECT nmi, nmi_suffix FROM nem13 WHERE file_id = :file_id
+    ) AS streams
     GROUP BY nmi
 ), upserted AS (
     INSERT INTO dim_nmi AS dim (nmi, suffixes)
