@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     max_reject_ratio: float = Field(default=0.1, ge=0.0, le=1.0)
     copy_chunk_bytes: PositiveInt = 1 << 20
     progress_seconds: PositiveFloat = 5.0
+    # Archives (zip, gzip) are hostile until read: how far they may expand, in decompressed bytes (all of a
+    # zip's members together) and as a multiple of each member's compressed size, and how many files a zip may hold.
+    archive_max_bytes: PositiveInt = 8 << 30
+    archive_max_ratio: PositiveInt = 500
+    archive_max_members: PositiveInt = 10_000
 
     # The warehouse build: memory per sort or hash step of Postgres (its `work_mem`), for big files.
     pipeline_work_mem: str = Field(default="256MB", pattern=r"^\d+\s*(kB|MB|GB)$")

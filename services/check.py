@@ -65,7 +65,7 @@ async def check_file(ingestor: Ingestor, path: Path) -> CheckResult:
     async with ingestor.engine.connect() as conn, rolled_back(conn):
         earlier = await ledger.find_loaded(conn, sha256)
         if earlier is not None:
-            return CheckResult(path.name, Verdict.DUPLICATE, duplicate_of=earlier.id, original=earlier.file_name)
+            return CheckResult(path.name, Verdict.DUPLICATE, duplicate_of=earlier.id, original=earlier.shown_name)
         try:
             plan = await ingestor.plan(path)
         except BadFileError as exc:

@@ -12,6 +12,7 @@ from typing import Final
 
 from core.errors import BadFileError
 from core.files import write_text_atomically
+from services.importers.sources import Source
 
 IGNORED_SUFFIXES: Final = (".tmp", ".part", ".partial", ".crdownload", ".download", ".swp", ".filepart", "~")
 COMPRESSED_SUFFIXES: Final = (".gz", ".zip", ".bz2", ".xz")
@@ -170,6 +171,17 @@ def hash_file(path: Path) -> tuple[str, int]:
     with open(path, "rb") as stream:
         digest = hashlib.file_digest(stream, "sha256")
         return digest.hexdigest(), stream.tell()
+
+
+def hash_source(source: Source) -> tuple[str, int]:
+    """sha256 (hex) and size of a source's content (an archive member, decompressed), streamed."""
+    digest = hashlib.sha256()
+    size = 0
+    with source.open_binary() as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
 
 
 def quarantined_files(failed_dir: Path) -> list[Path]:

@@ -25,10 +25,11 @@ from services import ledger
 from services.column_matching import column_drift, mapped_columns, render_drift
 from services.declarations import load_declarations
 from services.importers import importers_for
+from services.importers.archives import ArchiveLimits
 from services.importers.base import Importer, LoadJob, LoadResult
 from services.importers.containers import Part, Plan, plan_parts
 from services.importers.sources import FileSource, read_head
-from services.inbox import FileStat, hash_file, move_without_overwrite, quarantine_file, stat_file
+from services.inbox import FileStat, hash_file, hash_source, move_without_overwrite, quarantine_file, stat_file
 from services.ledger import FileFacts
 from services.unit_of_work import finish_uninterrupted, transaction
 
@@ -141,7 +142,10 @@ class Ingestor:
 
     async def plan(self, path: Path) -> Plan:
         """What loading `path` means (its kind, its parts); BadFileError when it is empty or nothing takes it."""
-        source = FileSource(path)
+        limits = ArchiveLimits(
+            self.settings.archive_max_bytes, self.settings.archive_max_ratio, self.settings.archive_max_members
+        )
+        source = FileSource(path, limits)
         head = await asyncio.to_thread(read_head, source)
         return await asyncio.to_thread(plan_parts, source, head, self.importers)
 
@@ -161,14 +165,25 @@ class Ingestor:
     async def _stage_part(
         self, conn: AsyncConnection, part: Part, container: FileFacts, container_id: int
     ) -> LoadResult:
-        """One part of a container under a ledger row of its own, in the container's transaction."""
+        """One part of a container under a ledger row of its own, in the container's transaction.
+
+        An archive member whose content was loaded before (alone, or in another archive) is recorded
+        as a duplicate of that load and not loaded again.
+        """
         started = time.monotonic()
-        kind = part.importer.kind
+        kind, name = part.importer.kind, part.name or ""
         facts = FileFacts(container.file_name, "", None)
-        part_id = await ledger.start_part(conn, container_id, facts, part.name or "", kind, self.worker)
+        if part.is_member:
+            sha256, size = await asyncio.to_thread(hash_source, part.source)
+            facts = FileFacts(container.file_name, sha256, size)
+            earlier = await ledger.find_loaded(conn, sha256)
+            if earlier is not None:
+                await ledger.record_duplicate_part(conn, container_id, facts, name, earlier, self.worker)
+                return LoadResult(0, 0, notes={name: f"duplicate of {earlier.id}"})
+        part_id = await ledger.start_part(conn, container_id, facts, name, kind, self.worker)
         result = await self._stage_whole(conn, part, part_id)
         await ledger.finish_load(conn, part_id, result, time.monotonic() - started)
-        return replace(result, notes={f"{part.name}": kind})
+        return replace(result, notes={name: kind})
 
     def _job(self, part: Part, file_id: int) -> LoadJob:
         shown = part.source.name if part.name is None else f"{part.source.name}/{part.name}"
@@ -255,7 +270,7 @@ class Ingestor:
     async def _archive_earlier_load(
         self, conn: AsyncConnection, path: Path, facts: FileFacts, earlier: ledger.LoadedFile
     ) -> FileReport:
-        if earlier.file_name == path.name and earlier.archived_as is None:
+        if earlier.file_name == path.name and earlier.archived_as is None and earlier.part_name is None:
             # Loaded and committed, then stopped before the move: finish the job, no second ledger row.
             await self._archive_loaded(conn, path, earlier.id)
             log_event(logger, "file_archived", file=path.name, file_id=earlier.id, note="loaded before a restart")
@@ -348,7 +363,7 @@ def _log_duplicate(facts: FileFacts, earlier: ledger.LoadedFile) -> None:
         file=facts.file_name,
         sha256=facts.sha256,
         duplicate_of=earlier.id,
-        original=earlier.file_name,
+        original=earlier.shown_name,
     )
 
 

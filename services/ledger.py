@@ -39,6 +39,12 @@ class LoadedFile:
     file_name: str
     archived_as: str | None
     kind: str | None = None
+    part_name: str | None = None  # set when the content was loaded as a member of an archive
+
+    @property
+    def shown_name(self) -> str:
+        """The file's name, or `archive.zip/member` for a member."""
+        return f"{self.file_name}/{self.part_name}" if self.part_name else self.file_name
 
 
 @dataclass(frozen=True)
@@ -66,11 +72,11 @@ async def release(conn: AsyncConnection, key: str) -> None:
 
 async def find_loaded(conn: AsyncConnection, sha256: str) -> LoadedFile | None:
     """The earlier load of this content, if any."""
-    query = select(FileLoad.id, FileLoad.file_name, FileLoad.archived_as, FileLoad.kind).where(
+    query = select(FileLoad.id, FileLoad.file_name, FileLoad.archived_as, FileLoad.kind, FileLoad.part_name).where(
         FileLoad.sha256 == sha256, FileLoad.status == LoadStatus.LOADED
     )
     row = (await conn.execute(query)).first()
-    return LoadedFile(row.id, row.file_name, row.archived_as, row.kind) if row else None
+    return LoadedFile(row.id, row.file_name, row.archived_as, row.kind, row.part_name) if row else None
 
 
 async def record_duplicate(conn: AsyncConnection, facts: FileFacts, original_id: int, worker: str) -> int:
@@ -104,6 +110,15 @@ async def mark_duplicate(conn: AsyncConnection, file_id: int, original_id: int) 
 def is_duplicate_content(exc: BaseException) -> bool:
     """Whether `exc` is the ledger refusing a second `loaded` row for the same content (two processes raced)."""
     return unique_violation_of(exc) == DUPLICATE_CONTENT_INDEX
+
+
+async def record_duplicate_part(
+    conn: AsyncConnection, container_id: int, part: FileFacts, name: str, original: LoadedFile, worker: str
+) -> int:
+    """Record (in the container's transaction) a member whose content was loaded before; returns its row's id."""
+    part_id = await start_part(conn, container_id, part, name, original.kind or "", worker)
+    await mark_duplicate(conn, part_id, original.id)
+    return part_id
 
 
 async def start_load(conn: AsyncConnection, facts: FileFacts, kind: str, worker: str) -> int:

@@ -213,7 +213,7 @@ def test_every_real_file_loads_and_the_daily_consumption_equals_nemreader(
     failed = {row["file_name"]: row["error"] for row in ledger if row["status"] == "failed"}
     expected = Expected()
     for row in ledger:
-        if row["status"] == "loaded":
+        if row["status"] == "loaded" and not row["part_name"]:  # a zip is read whole by nemreader, not by member
             expect_file(expected, settings.imports_dir / "processed" / row["file_name"], row["file_name"])
     actual, wanted = exported_daily(settings), expected.daily()
     report = compare(actual, wanted, expected, ledger, failed)
