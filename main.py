@@ -6,7 +6,7 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -57,6 +57,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     mode.add_argument(
         "--check", nargs="+", type=Path, metavar="FILE", help="dry run: what loading FILE would do; writes nothing"
+    )
+    mode.add_argument(
+        "--reload", metavar="NAME", help="load processed/NAME again, replacing the earlier load of its content"
     )
     parser.add_argument(
         "--requeue",
@@ -163,35 +166,22 @@ async def _run_mode(
     url: str,
     declarations: "tuple[KindDeclaration, ...]",
 ) -> int:
-    if args.status:
-        from services.status import fetch_status, render_json, render_table
+    from services import commands
+    from services.importers import importers_for
 
-        rows = await fetch_status(engine)
-        print(render_json(rows) if args.json else render_table(rows))
-        return EXIT_OK
-    if args.pipeline:
-        from services.warehouse import build_warehouse
-
-        await build_warehouse(engine, settings)
-        return EXIT_OK
-    if args.analysis:
-        from services.analysis import run_analysis
-
-        await run_analysis(engine, settings)
-        return EXIT_OK
-    if args.check:
-        from services import check
-        from services.importers import importers_for
-        from services.ingest import Ingestor
-
-        results = await check.check_files(Ingestor(engine, settings, importers=importers_for(declarations)), args.check)
-        print(check.render_json(results) if args.json else check.render_text(results).rstrip("\n"))
-        return EXIT_OK if check.all_would_load(results) else EXIT_FAILED
-    if args.export_sql is not None:
-        from services.meter_export import export_meter_readings
-
-        await export_meter_readings(engine, settings, args.export_sql, is_interval=args.interval)
-        return EXIT_OK
+    chosen: dict[str, Callable[[], Awaitable[int]]] = {
+        "status": lambda: commands.show_status(engine, as_json=args.json),
+        "pipeline": lambda: commands.build_warehouse(engine, settings),
+        "analysis": lambda: commands.analyse(engine, settings),
+        "check": lambda: commands.check_files(
+            engine, settings, importers_for(declarations), args.check, as_json=args.json
+        ),
+        "reload": lambda: commands.reload_file(engine, settings, importers_for(declarations), args.reload),
+        "export_sql": lambda: commands.export_sql(engine, settings, args.export_sql, is_interval=args.interval),
+    }
+    command = next((run for name, run in chosen.items() if getattr(args, name)), None)
+    if command is not None:
+        return await command()
     return await _serve(settings, engine, url, declarations, is_once=args.once is not None)
 
 
@@ -205,6 +195,7 @@ def _is_command(args: argparse.Namespace) -> bool:
         or args.analysis
         or args.status
         or args.check
+        or args.reload
         or args.export_sql is not None
         or args.make_migration
     )

@@ -38,6 +38,7 @@ class LoadStatus(StrEnum):
     DUPLICATE = "duplicate"  # the same content was loaded before
     FAILED = "failed"  # quarantined
     INTERRUPTED = "interrupted"  # rolled back; the file is taken again
+    REPLACED = "replaced"  # loaded, then loaded again with --reload: its rows were replaced by the reload's
 
 
 class FileLoad(Base):
@@ -68,6 +69,9 @@ class FileLoad(Base):
     # part's name. Parts carry their own kind and rows; the container's row carries the file as dropped.
     part_of: Mapped[int | None] = mapped_column(BigInteger, ForeignKey(f"{STAGING}.file_loads.id"))
     part_name: Mapped[str | None] = mapped_column(Text)
+    # A load made by --reload: the original load of the same content (the first in a chain of reloads),
+    # whose place in load order the reload takes.
+    reload_of: Mapped[int | None] = mapped_column(BigInteger, ForeignKey(f"{STAGING}.file_loads.id"))
     archived_as: Mapped[str | None] = mapped_column(Text)
     # Declared kinds: which source column fed which canonical column, and the unknown ones.
     column_map: Mapped[dict[str, object] | None] = mapped_column(JSONB)

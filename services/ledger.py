@@ -225,6 +225,13 @@ async def record_stale(conn: AsyncConnection, file_id: int) -> bool:
     return await record_interrupted(conn, file_id, _STALE_REASON)
 
 
+async def mark_reload(conn: AsyncConnection, file_id: int, *, replaced_root: int, archived_as: str) -> None:
+    """Record that load `file_id` reloads the content first loaded as `replaced_root`, from `archived_as`."""
+    await conn.execute(
+        update(FileLoad).where(FileLoad.id == file_id).values(reload_of=replaced_root, archived_as=archived_as)
+    )
+
+
 async def record_archived(conn: AsyncConnection, file_id: int, archived_as: str) -> None:
     """Remember where the file went (relative to the drop folder)."""
     await conn.execute(update(FileLoad).where(FileLoad.id == file_id).values(archived_as=archived_as))

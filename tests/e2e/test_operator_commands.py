@@ -82,3 +82,19 @@ def test_once_stopped_before_its_files_are_handled_exits_non_zero(settings: Sett
         if once.process.poll() is None:
             once.kill()
     assert growing.exists()
+
+
+async def test_reload_loads_an_archived_file_again_in_place_of_its_earlier_load(
+    engine: AsyncEngine, settings: Settings
+) -> None:
+    _write(settings.imports_dir / "titles.csv", HEADER + "a,1,b\nc,2,d\n")
+    assert run_main(settings, "--once", str(settings.imports_dir)).returncode == 0
+
+    reloaded = run_main(settings, "--reload", "titles.csv")
+    unknown = run_main(settings, "--reload", "nope.csv")
+
+    assert reloaded.returncode == 0, reloaded.stderr
+    assert "event=file_reloaded file=titles.csv" in reloaded.stdout
+    assert unknown.returncode == 1 and "'nope.csv' is not a file in" in unknown.stderr
+    assert [e["status"] for e in await ledger(engine)] == ["replaced", "loaded"]
+    assert await fetch_all(engine, "SELECT count(*) AS n FROM staging.job_titles") == [{"n": 2}]

@@ -16,7 +16,9 @@ import json
 import logging
 import os
 import shutil
+import tempfile
 import warnings
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -138,7 +140,19 @@ class _Collect(logging.Handler):
 
 
 def expect_file(expected: Expected, path: Path, name: str) -> None:
-    """Add one loaded file, read by nemreader; a file nemreader reads only in part is noted, not compared."""
+    """Add one loaded file (each member of a zip, in order), read by nemreader; a file nemreader reads only in
+    part is noted, not compared."""
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive, tempfile.TemporaryDirectory() as folder:
+            for index, info in enumerate(info for info in archive.infolist() if not info.is_dir()):
+                member = Path(folder) / f"member-{index}"
+                member.write_bytes(archive.read(info))
+                expect_file(expected, member, f"{name}/{info.filename}")
+        return
+    _expect_plain_file(expected, path, name)
+
+
+def _expect_plain_file(expected: Expected, path: Path, name: str) -> None:
     nem_reader = importlib.import_module("nemreader.nem_reader")
     collect = _Collect()
     logging.getLogger("nemreader").addHandler(collect)

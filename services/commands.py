@@ -1,0 +1,72 @@
+"""The one-shot commands of main.py (everything but watching): each runs, prints what it must, and returns
+the process exit code. Each imports what it needs when it runs, so a command starts only what it uses."""
+
+import sys
+from pathlib import Path
+from typing import Final
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.config import Settings
+from services.importers.base import Importer
+
+EXIT_OK: Final = 0
+EXIT_FAILED: Final = 1
+
+
+async def show_status(engine: AsyncEngine, *, as_json: bool) -> int:
+    """`--status`: the load ledger, newest first."""
+    from services.status import fetch_status, render_json, render_table
+
+    rows = await fetch_status(engine)
+    print(render_json(rows) if as_json else render_table(rows))
+    return EXIT_OK
+
+
+async def build_warehouse(engine: AsyncEngine, settings: Settings) -> int:
+    """`--pipeline`: build the warehouse from staging."""
+    from services.warehouse import build_warehouse
+
+    await build_warehouse(engine, settings)
+    return EXIT_OK
+
+
+async def analyse(engine: AsyncEngine, settings: Settings) -> int:
+    """`--analysis`: create the views, export them, write the report."""
+    from services.analysis import run_analysis
+
+    await run_analysis(engine, settings)
+    return EXIT_OK
+
+
+async def check_files(
+    engine: AsyncEngine, settings: Settings, importers: tuple[Importer, ...], files: list[Path], *, as_json: bool
+) -> int:
+    """`--check FILE...`: the dry run; exit 0 only when every file would load."""
+    from services import check
+    from services.ingest import Ingestor
+
+    results = await check.check_files(Ingestor(engine, settings, importers=importers), files)
+    print(check.render_json(results) if as_json else check.render_text(results).rstrip("\n"))
+    return EXIT_OK if check.all_would_load(results) else EXIT_FAILED
+
+
+async def reload_file(engine: AsyncEngine, settings: Settings, importers: tuple[Importer, ...], name: str) -> int:
+    """`--reload NAME`: load an archived file again in place of its earlier load."""
+    from services.ingest import Ingestor
+    from services.reload import ReloadError, reload_file
+
+    try:
+        await reload_file(Ingestor(engine, settings, importers=importers), name)
+    except ReloadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+async def export_sql(engine: AsyncEngine, settings: Settings, path: Path, *, is_interval: bool) -> int:
+    """`--export-sql FILE`: meter_readings upserts."""
+    from services.meter_export import export_meter_readings
+
+    await export_meter_readings(engine, settings, path, is_interval=is_interval)
+    return EXIT_OK
