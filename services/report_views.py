@@ -20,6 +20,8 @@ from services.presentation import Presentation, presentation_for
 logger = logging.getLogger(__name__)
 
 MAX_BARS: Final = 30  # the most bars or table rows a section shows; the CSV has every row
+_COUNT: Final = "_report_row_count"  # the two columns the report adds to a view's rows while reading it
+_POSITION: Final = "_report_position"
 MAX_POINTS: Final = 5000  # more points in time than this are drawn as a table instead (the CSV has them)
 
 
@@ -74,14 +76,9 @@ class _Source:
 
 async def read_view(conn: AsyncConnection, source: _Source, presentation: Presentation) -> ViewData:
     """One view: its count, the rows it shows, and its time series when it is drawn as one."""
-    count = int((await conn.execute(text(f"SELECT count(*) FROM {source.table}"))).scalar_one())
-    offset = max(count - MAX_BARS, 0) if presentation.rows == "last" else 0
-    shown = await conn.execute(
-        text(f"SELECT * FROM {source.table} OFFSET :offset LIMIT :limit"), {"offset": offset, "limit": MAX_BARS}
-    )
-    view = ViewData(source.name, presentation, tuple(shown.keys()), tuple(tuple(row) for row in shown), count)
+    view = await _read_rows(conn, source, presentation)
     problem = _mismatch(view)
-    if problem is None and presentation.chart == "timeseries" and count:
+    if problem is None and presentation.chart == "timeseries" and view.row_count:
         series = await _read_timeseries(conn, source, presentation)
         problem = _unplottable(series, presentation)
         view = view if problem else _replace_timeseries(view, series)
@@ -89,6 +86,23 @@ async def read_view(conn: AsyncConnection, source: _Source, presentation: Presen
         log_event(logger, "report_chart_replaced", logging.WARNING, view=source.name, reason=problem)
         return _replace_problem(view, problem)
     return view
+
+
+async def _read_rows(conn: AsyncConnection, source: _Source, presentation: Presentation) -> ViewData:
+    # One pass over the view (a top-10 list over a million titles takes a while): its first or last
+    # MAX_BARS rows in the view's own order, each carrying the view's row count.
+    window = f"{_POSITION} > {_COUNT} - :limit" if presentation.rows == "last" else f"{_POSITION} <= :limit"
+    result = await conn.execute(
+        text(
+            f"SELECT * FROM (SELECT view.*, count(*) OVER () AS {_COUNT}, row_number() OVER () AS {_POSITION} "
+            f"FROM {source.table} AS view) AS numbered WHERE {window} ORDER BY {_POSITION}"
+        ),
+        {"limit": MAX_BARS},
+    )
+    rows = [tuple(row) for row in result]
+    columns = tuple(result.keys())[:-2]
+    count = int(rows[0][-2]) if rows else 0
+    return ViewData(source.name, presentation, columns, tuple(row[:-2] for row in rows), count)
 
 
 def _mismatch(view: ViewData) -> str | None:

@@ -89,3 +89,29 @@ async def test_a_spec_that_names_a_missing_column_gives_a_table_and_a_warning(
     assert "Shown as a table because its presentation names column(s) the view does not have: people." in section
     assert "<table>" in section and "<svg" not in section
     assert any("event=report_chart_replaced view=title_pdl_count" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_view_added_with_its_spec_appears_by_the_same_rules_and_a_long_one_shows_its_last_rows(
+    engine: AsyncEngine, settings: Settings, tmp_path: Path
+) -> None:
+    sql_dir = tmp_path / "sql"
+    shutil.copytree(settings.sql_dir, sql_dir)
+    (sql_dir / "analysis" / "900_weekly_totals.sql").write_text(
+        "CREATE OR REPLACE VIEW weekly_totals AS SELECT 'week ' || n AS week, n AS kept, 2 * n AS added "
+        "FROM generate_series(1, 45) AS n ORDER BY n;\n",
+        encoding="utf-8",
+    )
+    with open(sql_dir / "analysis" / "report.toml", "a", encoding="utf-8") as spec:
+        spec.write(
+            '\n[views.weekly_totals]\nchart = "stacked"\nabout = "Rows kept and added each week."\n'
+            'x = "week"\ny = ["kept", "added"]\nrows = "last"\n'
+        )
+    custom = settings.model_copy(update={"sql_dir": sql_dir})
+
+    await run_analysis(engine, custom)
+
+    section = _section((custom.exports_dir / "report.html").read_text(encoding="utf-8"), "view-weekly_totals")
+    assert "<h2>Weekly totals</h2>" in section and "Rows kept and added each week." in section
+    assert section.count("<svg ") == 1 and {"week 16", "week 45", "135"} <= _texts(section)
+    assert "week 15" not in _texts(section)
+    assert "The last 30 of 45 rows; weekly_totals.csv has all." in section
