@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
@@ -172,11 +172,29 @@ def _quarantined_row(item: QuarantinedFile, failed_folder: str) -> list[str]:
 
 async def read_loads(conn: AsyncConnection) -> LoadsSummary:
     """The ledger's counts per kind, the latest load of each kind, and the newest quarantined files."""
+    latest = {
+        row.kind: (shown_name(row.file_name, row.part_name), row.finished_at)
+        for row in await conn.execute(_latest_per_kind())
+    }
+    kinds = []
+    for row in (await conn.execute(_counts_per_kind())).mappings():
+        latest_file, latest_at = latest.get(row["kind"], (None, None))
+        kinds.append(KindLoads(**row, latest_file=latest_file, latest_at=latest_at))
+    return await _with_quarantined(conn, tuple(kinds))
+
+
+def _is_container() -> ColumnElement[bool]:
+    # A container file (a SQLite file, a zip) whose parts were loaded: the parts carry the kinds and the rows.
+    part = aliased(FileLoad)
+    return exists().where(part.part_of == FileLoad.id)
+
+
+def _counts_per_kind() -> Select[str, int, int, int, int, int, int]:
     original = aliased(FileLoad)  # a duplicate's row has no kind of its own: it is the kind of what it duplicates
     kind = func.coalesce(FileLoad.kind, original.kind).label("kind")
     by_status = {status: func.count().filter(FileLoad.status == status) for status in LoadStatus}
     is_loaded = FileLoad.status == LoadStatus.LOADED
-    counts = (
+    return (
         select(
             kind,
             by_status[LoadStatus.LOADED].label("loaded"),
@@ -187,21 +205,24 @@ async def read_loads(conn: AsyncConnection) -> LoadsSummary:
             func.coalesce(func.sum(FileLoad.rows_rejected).filter(is_loaded), 0).label("rows_rejected"),
         )
         .outerjoin(original, FileLoad.duplicate_of == original.id)
+        .where(~_is_container())
         .group_by(kind)
         .order_by(kind.asc().nulls_last())
     )
-    latest_query = (
-        select(FileLoad.kind, FileLoad.file_name, FileLoad.finished_at)
-        .where(is_loaded)
+
+
+def _latest_per_kind() -> Select[str | None, str, str | None, datetime | None]:
+    return (
+        select(FileLoad.kind, FileLoad.file_name, FileLoad.part_name, FileLoad.finished_at)
+        .where(FileLoad.status == LoadStatus.LOADED, ~_is_container())
         .ext(distinct_on(FileLoad.kind))
         .order_by(FileLoad.kind, FileLoad.finished_at.desc(), FileLoad.id.desc())
     )
-    latest = {row.kind: (row.file_name, row.finished_at) for row in await conn.execute(latest_query)}
-    kinds = []
-    for row in (await conn.execute(counts)).mappings():
-        latest_file, latest_at = latest.get(row["kind"], (None, None))
-        kinds.append(KindLoads(**row, latest_file=latest_file, latest_at=latest_at))
-    return await _with_quarantined(conn, tuple(kinds))
+
+
+def shown_name(file_name: str, part_name: str | None) -> str:
+    """A part of a container as `container/part` (a SQLite file's table), as `--status` shows it."""
+    return f"{file_name}/{part_name}" if part_name else file_name
 
 
 async def _with_quarantined(conn: AsyncConnection, kinds: tuple[KindLoads, ...]) -> LoadsSummary:

@@ -12,9 +12,10 @@ from core.config import Settings
 from services.analysis import run_analysis
 from services.ingest import Ingestor, Outcome
 from services.warehouse import build_warehouse
+from tests.helpers import fetch_all
 from tests.support.samples.job_titles import generate_rows, write_job_titles
 from tests.support.samples.lead_series import generate_leads
-from tests.support.samples.leads import write_week
+from tests.support.samples.leads import LEADS_TABLE, write_week
 from tests.support.samples.nem12 import write_nem12
 
 MAX_REPORT_BYTES = 2_000_000
@@ -38,10 +39,21 @@ async def _load_every_kind(engine: AsyncEngine, settings: Settings) -> None:
     (folder / "orders.csv").write_text("order_id;amount\n1;12.50\n", encoding="utf-8")
     outcomes = [await ingestor.ingest(folder / name) for name in ("titles.csv", "titles-again.csv", "meters.nem12")]
     outcomes.append(await ingestor.ingest(folder / "orders.csv"))
-    for week, file_format in zip(generate_leads(30, weeks=3, seed=2).weeks, ("csv", "ndjson", "csv"), strict=True):
+    for week, file_format in zip(generate_leads(30, weeks=3, seed=2).weeks, ("csv", "ndjson", "sqlite"), strict=True):
         outcomes.append(await ingestor.ingest(write_week(folder, week, file_format)))  # type: ignore[arg-type]
     assert outcomes.count(Outcome.LOADED) == 5 and outcomes[1] is Outcome.DUPLICATE
     assert outcomes[3] is Outcome.QUARANTINED
+
+
+async def _rows_loaded_card(engine: AsyncEngine) -> str:
+    [row] = await fetch_all(engine, "SELECT sum(rows_loaded) AS n FROM staging.file_loads WHERE part_of IS NOT NULL")
+    [whole] = await fetch_all(
+        engine,
+        "SELECT sum(rows_loaded) AS n FROM staging.file_loads AS f WHERE status = 'loaded' "
+        "AND NOT EXISTS (SELECT 1 FROM staging.file_loads AS p WHERE p.part_of = f.id)",
+    )
+    assert row["n"] > 0  # the SQLite week loaded as a part
+    return f"{whole['n']:,}"
 
 
 async def test_the_report_shows_the_loads_and_draws_each_view_as_its_spec_says(
@@ -57,13 +69,15 @@ async def test_the_report_shows_the_loads_and_draws_each_view_as_its_spec_says(
     assert {"job_titles", "nem12", "leads", "unknown kind", "orders.csv"} <= _texts(loads)
     assert "no import service recognises this file" in loads
     assert "python main.py --requeue orders.csv" in loads
+    assert f"leads-week3.sqlite/{LEADS_TABLE}" in loads  # a SQLite file's table counts as a file of its kind
+    assert "sqlite" not in _texts(loads) and await _rows_loaded_card(engine) in _texts(loads)
     job_titles_row = re.search(r"<tr><td>job_titles</td>(.*?)</tr>", loads)
     assert job_titles_row and re.findall(r">([\d,]+)<", job_titles_row[1])[:6] == ["1", "1", "0", "0", "400", "0"]
     daily = _section(report, "view-daily_consumption")
     assert daily.count("<svg ") == 1 and {"Jan", "Feb", "2026", "All 12 NMIs together"} <= _texts(daily)
     assert "The 5 NMIs with the most consumption (of 12)" in daily
     assert _section(report, "view-lead_changes").count("<svg ") == 1
-    assert {"leads-week1.csv", "leads-week3.csv"} <= _texts(_section(report, "view-lead_changes"))
+    assert {"leads-week1.csv", "leads-week3.sqlite"} <= _texts(_section(report, "view-lead_changes"))
     assert _section(report, "view-manager_titles").count('class="card"') == 3
     assert "<table>" in _section(report, "view-new_leads")
     assert report.count("<section ") == 8 and "<script" not in report and "://" not in report
