@@ -6,11 +6,13 @@ of several charts in one page never collide.
 
 import html
 import io
+import math
 import re
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from itertools import pairwise
 from typing import Final
 
 import matplotlib
@@ -29,6 +31,7 @@ PALETTE: Final = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E0
 WIDTH_INCHES: Final = 9.0
 BAR_INCHES: Final = 0.28
 MAX_LABEL_CHARS: Final = 48
+MAX_MARKED_POINTS: Final = 60
 _STYLE: Final[dict[RcKeyType, object]] = {
     "svg.fonttype": "none",
     "font.family": "sans-serif",
@@ -44,9 +47,11 @@ _STYLE: Final[dict[RcKeyType, object]] = {
     "grid.color": "#e6e6e6",
     "legend.frameon": False,
 }
-# What the corner of a dated axis says for ticks of years, months, days, hours, minutes, seconds: the year
-# (once) under day ticks, the day under hour ticks.
-_OFFSET_FORMATS: Final = ["", "%Y", "%Y", "%d %b %Y", "%d %b %Y", "%d %b %Y %H:%M"]
+# Tick labels of a dated axis, for ticks a year, a month, a day, an hour, a minute or a second apart: day ticks
+# name their month ("27 Mar", "1 Apr"), so no tick depends on a neighbour; the corner says the year once.
+_TICK_FORMATS: Final = ["%Y", "%b", "%-d %b", "%H:%M", "%H:%M", "%S.%f"]
+_ZERO_FORMATS: Final = ["", "%Y", "%-d %b", "%-d %b", "%H:%M", "%H:%M"]
+_OFFSET_FORMATS: Final = ["", "%Y", "%Y", "%-d %b %Y", "%-d %b %Y", "%-d %b %Y %H:%M"]
 _PROLOG: Final = re.compile(r"^.*?(?=<svg)", re.DOTALL)
 _PLAIN_IDS: Final = re.compile(r' id="[A-Za-z][A-Za-z0-9.]*_\d+"')  # matplotlib's structural ids; hashed ones are kept
 _NAMESPACES: Final = re.compile(r' xmlns(?::xlink)?="[^"]*"')  # inline SVG in HTML needs none
@@ -64,6 +69,11 @@ class Line:
 
     name: str
     points: tuple[tuple[TimePoint, float], ...]
+
+    @property
+    def values(self) -> list[float]:
+        """The values, in time order."""
+        return [value for _, value in self.points]
 
 
 def timeseries_svg(
@@ -92,17 +102,34 @@ def timeseries_svg(
 
 def _draw_lines(axes: Axes, lines: Sequence[Line], *, title: str, is_total: bool) -> None:
     for index, line in enumerate(lines):
-        xs = mdates.date2num([_plottable(point) for point, _ in line.points])
-        ys = [value for _, value in line.points]
+        xs, ys = with_gaps([float(x) for x in mdates.date2num([_plottable(p) for p, _ in line.points])], line.values)
+        # Few points get markers, so a day standing alone between gaps is still seen.
+        marker = "o" if len(line.points) <= MAX_MARKED_POINTS else None
         if is_total:
             axes.fill_between(xs, ys, color=ACCENT, alpha=0.1, linewidth=0)
-            axes.plot(xs, ys, color=ACCENT, linewidth=1.6, label=line.name)
+            axes.plot(xs, ys, color=ACCENT, linewidth=1.6, label=line.name, marker=marker, markersize=3)
         else:
-            axes.plot(xs, ys, color=PALETTE[index % len(PALETTE)], linewidth=1.2, label=line.name)
+            color = PALETTE[index % len(PALETTE)]
+            axes.plot(xs, ys, color=color, linewidth=1.2, label=line.name, marker=marker, markersize=3)
     axes.set_title(title)
     if not is_total and len(lines) > 1:
         axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
     axes.grid(axis="y")
+
+
+def with_gaps(xs: Sequence[float], ys: Sequence[float]) -> tuple[list[float], list[float]]:
+    """The points with a break (NaN) wherever a step is longer than 1.5 times the shortest: a missing day is
+    drawn as a gap, not as a line across it."""
+    steps = [later - earlier for earlier, later in pairwise(xs) if later > earlier]
+    shortest = min(steps, default=0.0)
+    gapped_x, gapped_y = list(xs[:1]), list(ys[:1])
+    for (earlier, later), value in zip(pairwise(xs), ys[1:], strict=True):
+        if shortest and later - earlier > 1.5 * shortest:
+            gapped_x.append((earlier + later) / 2)
+            gapped_y.append(math.nan)
+        gapped_x.append(later)
+        gapped_y.append(value)
+    return gapped_x, gapped_y
 
 
 def _plottable(point: TimePoint) -> date | datetime:
@@ -118,7 +145,9 @@ def _time_axis(axes: Axes, points: Sequence[TimePoint]) -> None:
     locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
     axes.xaxis.set_major_locator(locator)
     axes.xaxis.set_major_formatter(
-        mdates.ConciseDateFormatter(locator, offset_formats=_OFFSET_FORMATS, show_offset=True)
+        mdates.ConciseDateFormatter(
+            locator, formats=_TICK_FORMATS, zero_formats=_ZERO_FORMATS, offset_formats=_OFFSET_FORMATS
+        )
     )
 
 

@@ -23,7 +23,8 @@ section { border-top: 1px solid var(--line); margin-top: 1.6rem; padding-top: 1r
 .card .value { font-size: 1.35rem; font-weight: 600; } .card .label { color: var(--muted); font-size: .85rem; }
 .card.bad .value { color: var(--bad); }
 table { border-collapse: collapse; width: 100%; font-size: .9rem; margin: .4rem 0; }
-th, td { border-bottom: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top; }
+th, td { border-bottom: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top;
+         overflow-wrap: anywhere; }
 th { font-weight: 600; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.resolved td { color: var(--muted); }
 code { font: .85rem "DejaVu Sans Mono", monospace; background: #f3f4f6; padding: 0 .25rem; border-radius: 3px; }

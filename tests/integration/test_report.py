@@ -74,7 +74,7 @@ async def test_the_report_shows_the_loads_and_draws_each_view_as_its_spec_says(
     job_titles_row = re.search(r"<tr><td>job_titles</td>(.*?)</tr>", loads)
     assert job_titles_row and re.findall(r">([\d,]+)<", job_titles_row[1])[:6] == ["1", "1", "0", "0", "400", "0"]
     daily = _section(report, "view-daily_consumption")
-    assert daily.count("<svg ") == 1 and {"Jan", "Feb", "2026", "All 12 NMIs together"} <= _texts(daily)
+    assert daily.count("<svg ") == 1 and {"1 Feb", "15 Feb", "2026", "All 12 NMIs together"} <= _texts(daily)
     assert "The 5 NMIs with the most consumption (of 12)" in daily
     assert _section(report, "view-lead_changes").count("<svg ") == 1
     assert {"leads-week1.csv", "leads-week3.sqlite"} <= _texts(_section(report, "view-lead_changes"))

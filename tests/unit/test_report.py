@@ -56,7 +56,7 @@ def test_a_time_series_shows_its_period_total_and_a_dated_chart() -> None:
     section = render_view(view)
 
     assert ">2026-01-01<" in section and ">2026-03-01<" in section and ">1,800 kWh<" in section
-    assert ">NMIs<" in section and ">All 3 NMIs together<" in section and ">Feb<" in section
+    assert ">NMIs<" in section and ">All 3 NMIs together<" in section and ">15 Feb<" in section
     assert "The first" not in section  # a time series draws every row
 
 
