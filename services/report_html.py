@@ -22,9 +22,8 @@ section { border-top: 1px solid var(--line); margin-top: 1.6rem; padding-top: 1r
 .card { border: 1px solid var(--line); border-radius: 6px; padding: .5rem .8rem; min-width: 9rem; }
 .card .value { font-size: 1.35rem; font-weight: 600; } .card .label { color: var(--muted); font-size: .85rem; }
 .card.bad .value { color: var(--bad); }
-table { border-collapse: collapse; width: 100%; font-size: .9rem; margin: .4rem 0; }
-th, td { border-bottom: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top;
-         overflow-wrap: anywhere; }
+table { border-collapse: collapse; width: 100%; font-size: .85rem; margin: .4rem 0; }
+th, td { border-bottom: 1px solid var(--line); padding: .3rem .4rem; text-align: left; vertical-align: top; }
 th { font-weight: 600; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.resolved td { color: var(--muted); }
 code { font: .85rem "DejaVu Sans Mono", monospace; background: #f3f4f6; padding: 0 .25rem; border-radius: 3px; }

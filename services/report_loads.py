@@ -137,7 +137,8 @@ def _kinds_table(kinds: Sequence[KindLoads]) -> str:
 def _latest(kind: KindLoads) -> str:
     if kind.latest_file is None:
         return format_value(None)
-    return f"{escape(kind.latest_file)}<br>{escape(format_value(kind.latest_at, 'datetime'))}"
+    name = escape(kind.latest_file).replace("/", "/<wbr>")  # container/part may break after the slash
+    return f"{name}<br>{escape(format_value(kind.latest_at, 'datetime'))}"
 
 
 def _quarantined(summary: LoadsSummary, failed_folder: str) -> str:

@@ -69,7 +69,7 @@ async def test_the_report_shows_the_loads_and_draws_each_view_as_its_spec_says(
     assert {"job_titles", "nem12", "leads", "unknown kind", "orders.csv"} <= _texts(loads)
     assert "no import service recognises this file" in loads
     assert "python main.py --requeue orders.csv" in loads
-    assert f"leads-week3.sqlite/{LEADS_TABLE}" in loads  # a SQLite file's table counts as a file of its kind
+    assert f"leads-week3.sqlite/<wbr>{LEADS_TABLE}" in loads  # a SQLite file's table counts as a file of its kind
     assert "sqlite" not in _texts(loads) and await _rows_loaded_card(engine) in _texts(loads)
     job_titles_row = re.search(r"<tr><td>job_titles</td>(.*?)</tr>", loads)
     assert job_titles_row and re.findall(r">([\d,]+)<", job_titles_row[1])[:6] == ["1", "1", "0", "0", "400", "0"]
