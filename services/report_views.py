@@ -123,6 +123,8 @@ def _column(view: ViewData, name: str) -> Iterable[object]:
 
 
 def _unplottable(series: TimeSeries, presentation: Presentation) -> str | None:
+    if not series.total:
+        return f"column {presentation.x} has no values"
     if not all(isinstance(point, date | time) for point, _ in series.total):
         return f"column {presentation.x} holds no dates or times"
     if len(series.total) > MAX_POINTS:

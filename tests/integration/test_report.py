@@ -129,3 +129,29 @@ async def test_a_view_added_with_its_spec_appears_by_the_same_rules_and_a_long_o
     assert section.count("<svg ") == 1 and {"week 16", "week 45", "135"} <= _texts(section)
     assert "week 15" not in _texts(section)
     assert "The last 30 of 45 rows; weekly_totals.csv has all." in section
+
+
+async def test_a_time_series_whose_axis_is_not_dates_or_is_empty_is_a_table(
+    engine: AsyncEngine, settings: Settings, tmp_path: Path
+) -> None:
+    sql_dir = tmp_path / "sql"
+    (sql_dir / "analysis").mkdir(parents=True)
+    (sql_dir / "analysis" / "010_by_week.sql").write_text(
+        "CREATE OR REPLACE VIEW by_week AS SELECT 'week ' || n AS week, n AS kwh FROM generate_series(1, 3) AS n;\n",
+        encoding="utf-8",
+    )
+    (sql_dir / "analysis" / "020_no_days.sql").write_text(
+        "CREATE OR REPLACE VIEW no_days AS SELECT NULL::date AS day, 1 AS kwh;\n", encoding="utf-8"
+    )
+    (sql_dir / "analysis" / "report.toml").write_text(
+        '[views.by_week]\nchart = "timeseries"\nx = "week"\ny = "kwh"\n\n'
+        '[views.no_days]\nchart = "timeseries"\nx = "day"\ny = "kwh"\n',
+        encoding="utf-8",
+    )
+    custom = settings.model_copy(update={"sql_dir": sql_dir})
+
+    await run_analysis(engine, custom)
+
+    report = (custom.exports_dir / "report.html").read_text(encoding="utf-8")
+    assert "Shown as a table because column week holds no dates or times." in _section(report, "view-by_week")
+    assert "Shown as a table because column day has no values." in _section(report, "view-no_days")
