@@ -22,7 +22,7 @@ WORKDIR /app
 COPY Pipfile Pipfile.lock ./
 # --deploy fails if Pipfile.lock is out of date instead of re-locking; the venv lands in /app/.venv.
 RUN /opt/pipenv/bin/pipenv install --deploy --python "$(command -v python3)" \
-    && /app/.venv/bin/python -c "import alembic, asyncpg, pydantic_settings, sqlalchemy, tenacity, watchfiles"
+    && /app/.venv/bin/python -c "import alembic, asyncpg, matplotlib, pydantic_settings, sqlalchemy, tenacity, watchfiles"
 
 # ---- venv-dev: the same venv plus the dev dependencies. Pipfile [dev-packages] installs the project itself
 # (editable) from pyproject.toml; its code is not copied yet, so that install records the project's metadata only,
@@ -45,9 +45,11 @@ COPY sql/ /app/sql/
 FROM ${PYTHON_IMAGE} AS base
 ARG APP_UID=10001
 # EMBEDDED_POSTGRES=false: without DB_STRING the service refuses to start instead of starting a throw-away Postgres.
+# MPLCONFIGDIR: matplotlib (the report's charts) keeps its font cache there; the app user cannot write to /app.
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     EMBEDDED_POSTGRES=false \
+    MPLCONFIGDIR=/tmp/matplotlib \
     VIRTUAL_ENV=/app/.venv \
     PATH=/app/.venv/bin:${PATH}
 SHELL ["/bin/sh", "-eu", "-c"]

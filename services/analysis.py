@@ -24,7 +24,7 @@ from core.files import replaced_atomically, write_text_atomically
 from core.logfmt import log_event
 from models import PipelineFile
 from services.meter_export import export_meter_readings
-from services.report import MAX_BARS, ViewResult, render_report
+from services.report import MAX_BARS, ReportData, ViewResult, read_report, render_report
 from services.sql_steps import load_steps, search_path_sql
 
 logger = logging.getLogger(__name__)
@@ -66,9 +66,9 @@ async def export_view(conn: AsyncConnection, schema: str, name: str, csv_path: P
 
 async def _create_and_export(
     engine: AsyncEngine, settings: Settings, renames: ExitStack
-) -> tuple[list[ViewResult], bool]:
+) -> tuple[list[ViewResult], ReportData, bool]:
     # In one snapshot: create the views, COPY each into a temporary file (renamed by `renames` when it closes),
-    # and see whether the warehouse has anything in it.
+    # read what the report shows, and see whether the warehouse has anything in it.
     steps = load_steps(settings.sql_dir / "analysis")
     async with engine.connect() as connection:
         conn = await connection.execution_options(isolation_level=ISOLATION_LEVEL)
@@ -77,11 +77,13 @@ async def _create_and_export(
             for step in steps:
                 await conn.execute(text(step.sql))
             views = []
-            for name in dict.fromkeys(view_name(step.file_name) for step in steps):
+            names = list(dict.fromkeys(view_name(step.file_name) for step in steps))
+            for name in names:
                 temporary = renames.enter_context(replaced_atomically(settings.exports_dir / f"{name}.csv"))
                 views.append(await export_view(conn, settings.dw_schema, name, temporary))
+            report = await read_report(conn, settings, names)
             is_empty = (await conn.execute(select(PipelineFile.file_id).limit(1))).first() is None
-    return views, is_empty
+    return views, report, is_empty
 
 
 async def run_analysis(engine: AsyncEngine, settings: Settings) -> list[ViewResult]:
@@ -89,9 +91,8 @@ async def run_analysis(engine: AsyncEngine, settings: Settings) -> list[ViewResu
     started = time.monotonic()
     settings.exports_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as renames:  # the CSVs replace the previous ones only once every one is written and committed
-        views, is_empty = await _create_and_export(engine, settings, renames)
-    generated_at = datetime.now(UTC).isoformat(timespec="seconds")
-    write_text_atomically(settings.exports_dir / REPORT_FILE, render_report(views, generated_at))
+        views, report, is_empty = await _create_and_export(engine, settings, renames)
+    write_text_atomically(settings.exports_dir / REPORT_FILE, render_report(report, datetime.now(UTC)))
     await export_meter_readings(engine, settings, settings.exports_dir / METER_READINGS_FILE, is_interval=False)
     if is_empty:
         log_event(logger, "analysis_empty", logging.WARNING, note="the warehouse is empty: load files, run --pipeline")

@@ -1,30 +1,34 @@
-"""The HTML report: one self-contained page (inline SVG, no scripts, no network) with a bar chart per view."""
+"""The HTML report (`exports/report.html`): the loads, then each analysis view drawn as its presentation says.
 
-import html
-from collections.abc import Sequence
+One self-contained page: inline CSS and inline SVG charts (matplotlib, see services/charts.py), no script,
+nothing loaded from the network, so it opens offline and can be mailed. Which chart a view gets is data: its
+presentation spec (services/presentation.py), declared beside the views in `sql/analysis/report.toml`.
+"""
+
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from datetime import datetime
 from typing import Final
 
-BAR_HEIGHT: Final = 22
-LABEL_WIDTH: Final = 260
-CHART_WIDTH: Final = 420
-VALUE_WIDTH: Final = 110
-MAX_BARS: Final = 30  # a chart of thousands of bars helps nobody; the CSV has every row
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-_STYLE: Final = """
-body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem auto; max-width: 860px; color: #222; }
-h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin-top: 2rem; }
-.empty, .note { color: #777; font-style: italic; }
-table { border-collapse: collapse; } th, td { border-bottom: 1px solid #ddd; padding: 2px 8px; text-align: left; }
-svg text { font: 12px system-ui, sans-serif; fill: #222; }
-rect.bar { fill: #3b7dd8; }
-"""
+from core.config import Settings
+from services.charts import Line, floats, ranked_bars_svg, stacked_bars_svg, timeseries_svg
+from services.display import column_title, default_format, format_value, is_number, view_title
+from services.presentation import ChartKind, ValueFormat, load_presentations
+from services.report_html import cards, escape, note, page, section, table
+from services.report_loads import LoadsSummary, read_loads, render_loads
+from services.report_views import MAX_BARS, ViewData, read_report_views
+
+__all__ = ["MAX_BARS", "ReportData", "ViewResult", "read_report", "render_report", "render_view"]
+
+REPORT_TITLE: Final = "Drop-folder report"
+_EMPTY: Final = "No data yet: load files of its kind, then run --pipeline and --analysis."
 
 
 @dataclass(frozen=True)
 class ViewResult:
-    """A view's columns, its first rows (at most MAX_BARS: what the report shows) and how many rows it has."""
+    """A view's columns, its first rows (at most MAX_BARS) and how many rows it has, as exported."""
 
     name: str
     columns: tuple[str, ...]
@@ -32,81 +36,157 @@ class ViewResult:
     row_count: int
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+@dataclass(frozen=True)
+class ReportData:
+    """Everything the report shows, read in one snapshot."""
+
+    loads: LoadsSummary
+    views: tuple[ViewData, ...]
+    failed_folder: str  # where quarantined files wait, as the hints' commands name it
 
 
-def _text_index(row: tuple[object, ...]) -> int | None:
-    return next((i for i, value in enumerate(row) if isinstance(value, str)), None)
+def render_report(report: ReportData, generated_at: datetime) -> str:
+    """The whole page: the loads section, then one section per view."""
+    links = [("loads", "Loads"), *((f"view-{v.name}", view_title(v.name, v.presentation)) for v in report.views)]
+    sections = [render_loads(report.loads, report.failed_folder), *(render_view(view) for view in report.views)]
+    return page(REPORT_TITLE, f"Generated {format_value(generated_at, 'datetime')}.", links, sections)
 
 
-def chart_bars(view: ViewResult) -> list[tuple[str, float]]:
-    """(label, value) pairs: one bar per row (first text column, first numeric column), or one per
-    numeric column when the view has no text column (a one-row summary)."""
-    if not view.rows:
-        return []
-    first = view.rows[0]
-    text_index = _text_index(first)
-    numeric = [i for i, value in enumerate(first) if _is_number(value)]
-    if text_index is None:
-        return [(view.columns[i], float(first[i])) for i in numeric]  # type: ignore[arg-type]
-    if not numeric:
-        return []
-    value_index = numeric[0]
-    return [(str(row[text_index]), float(row[value_index] or 0)) for row in view.rows]  # type: ignore[arg-type]
-
-
-def render_chart(bars: Sequence[tuple[str, float]]) -> str:
-    """A horizontal bar chart as inline SVG."""
-    top = max((value for _, value in bars), default=0.0) or 1.0
-    height = BAR_HEIGHT * len(bars)
-    width = LABEL_WIDTH + CHART_WIDTH + VALUE_WIDTH
-    parts = [f'<svg role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}">']
-    for index, (label, value) in enumerate(bars):
-        y = index * BAR_HEIGHT
-        bar_width = max(value, 0.0) / top * CHART_WIDTH
-        parts.append(
-            f'<text x="{LABEL_WIDTH - 8}" y="{y + 15}" text-anchor="end">{html.escape(label)}</text>'
-            f'<rect class="bar" x="{LABEL_WIDTH}" y="{y + 3}" width="{bar_width:.1f}" height="{BAR_HEIGHT - 6}">'
-            f"<title>{html.escape(label)}: {value:,.2f}</title></rect>"
-            f'<text x="{LABEL_WIDTH + bar_width + 6:.1f}" y="{y + 15}">{value:,.2f}</text>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def render_table(view: ViewResult) -> str:
-    """A view without numbers (a list of leads, say) as a table of its first MAX_BARS rows."""
-    head = "".join(f"<th>{html.escape(column)}</th>" for column in view.columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>" for v in row) + "</tr>"
-        for row in view.rows[:MAX_BARS]
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def render_section(view: ViewResult) -> str:
-    """One view: a heading and its chart, or its table when it has no numbers, or a note that it is empty."""
-    bars = chart_bars(view)
-    if not view.rows:
-        body = '<p class="empty">No data yet: load files and run --pipeline.</p>'
-    elif bars:
-        body = render_chart(bars[:MAX_BARS])
+def render_view(view: ViewData) -> str:
+    """One view's section: title, what it answers, where it comes from, and its chart, cards or table."""
+    presentation = view.presentation
+    if not view.row_count:
+        body = note(_EMPTY)
+    elif view.problem:
+        body = note(f"Shown as a table because {view.problem}.") + _table(view)
     else:
-        body = render_table(view)
-    is_summary = bool(bars) and _text_index(view.rows[0]) is None  # one bar per column, not per row
-    shown_of = len(bars) if is_summary else view.row_count  # what the chart or the table cuts at MAX_BARS
-    if shown_of > MAX_BARS:
-        body += f'<p class="note">The first {MAX_BARS} of {shown_of} rows; {html.escape(view.name)}.csv has all.</p>'
-    return f'<section id="{html.escape(view.name)}"><h2>{html.escape(view.name)}</h2>{body}</section>'
+        body = _BODIES[presentation.chart](view)
+    rows = "row" if view.row_count == 1 else "rows"
+    count = escape(format_value(view.row_count, "count"))
+    source = f"From the view <code>{escape(view.name)}</code>; all {count} {rows} are in "
+    source += f"<code>{escape(view.name)}.csv</code>."
+    title = view_title(view.name, presentation)
+    return section(f"view-{view.name}", title, presentation.about, body + _cut_note(view), source=source)
 
 
-def render_report(views: Sequence[ViewResult], generated_at: str) -> str:
-    """The whole page."""
-    sections = "\n".join(render_section(view) for view in views)
-    return (
-        "<!doctype html>\n"
-        '<html lang="en"><head><meta charset="utf-8"><title>Analysis report</title>'
-        f"<style>{_STYLE}</style></head><body>"
-        f"<h1>Analysis report</h1><p>Generated {html.escape(generated_at)}.</p>\n{sections}\n</body></html>\n"
+def _cut_note(view: ViewData) -> str:
+    chart = "table" if view.problem else view.presentation.chart
+    shown = 1 if chart == "cards" else len(view.rows)
+    if chart == "timeseries" or view.row_count <= shown:
+        return ""
+    which = "last" if view.presentation.rows == "last" and chart != "cards" else "first"
+    return note(f"The {which} {shown:,} of {view.row_count:,} rows; {view.name}.csv has all.")
+
+
+def _format_of(view: ViewData, column: str) -> ValueFormat | None:
+    return view.presentation.formats.get(column)
+
+
+def _values(view: ViewData, column: str) -> list[object]:
+    index = view.columns.index(column)
+    return [row[index] for row in view.rows]
+
+
+def _timeseries(view: ViewData) -> str:
+    assert view.timeseries is not None  # read_view reads it for every time series it does not replace
+    series, presentation = view.timeseries, view.presentation
+    y = presentation.y[0]
+    y_title = column_title(y, presentation)
+    y_format = _format_of(view, y)
+    total = Line(_total_title(view), series.total) if series.series_count > 1 else None
+    lines = series.lines or (Line(y_title, series.total),)
+    figures = _timeseries_figures(view, y_title, y_format)
+    svg = timeseries_svg(
+        total, lines, lines_title=_lines_title(view), y_title=y_title, y_format=y_format, salt=view.name
     )
+    return cards(figures) + svg
+
+
+def _timeseries_figures(view: ViewData, y_title: str, y_format: ValueFormat | None) -> list[tuple[str, str]]:
+    assert view.timeseries is not None
+    series, presentation = view.timeseries, view.presentation
+    x_format = _format_of(view, presentation.x or "")
+    first, last = series.total[0][0], series.total[-1][0]
+    figures = [
+        ("From", format_value(first, x_format)),
+        ("To", format_value(last, x_format)),
+        (f"{y_title}, all together", format_value(sum(value for _, value in series.total), y_format)),
+    ]
+    if presentation.series:
+        figures.insert(0, (_plural(column_title(presentation.series, presentation)), f"{series.series_count:,}"))
+    return figures
+
+
+def _total_title(view: ViewData) -> str:
+    assert view.timeseries is not None and view.presentation.series is not None
+    name = _plural(column_title(view.presentation.series, view.presentation))
+    return f"All {view.timeseries.series_count:,} {name} together"
+
+
+def _lines_title(view: ViewData) -> str:
+    assert view.timeseries is not None
+    presentation = view.presentation
+    if presentation.series is None:
+        return ""
+    name = column_title(presentation.series, presentation)
+    shown = len(view.timeseries.lines)
+    if shown < view.timeseries.series_count:
+        measure = column_title(presentation.y[0], presentation).lower()
+        return f"The {shown} {_plural(name)} with the most {measure} (of {view.timeseries.series_count:,})"
+    return f"Each {name}"
+
+
+def _plural(name: str) -> str:
+    return name if name.endswith("s") else f"{name}s"
+
+
+def _bars(view: ViewData) -> str:
+    presentation = view.presentation
+    labels = [format_value(value) for value in _values(view, presentation.label or "")]
+    y = presentation.y[0]
+    values = _values(view, y)
+    value_format = _format_of(view, y) or next((default_format(v) for v in values if v is not None), None)
+    return ranked_bars_svg(labels, floats(values), value_format=value_format, salt=view.name)
+
+
+def _cards(view: ViewData) -> str:
+    columns = view.presentation.y or view.columns
+    first = dict(zip(view.columns, view.rows[0], strict=True))
+    return cards([(column_title(c, view.presentation), format_value(first[c], _format_of(view, c))) for c in columns])
+
+
+def _stacked(view: ViewData) -> str:
+    presentation = view.presentation
+    categories = [
+        format_value(value, _format_of(view, presentation.x or "")) for value in _values(view, presentation.x or "")
+    ]
+    parts = [(column_title(column, presentation), floats(_values(view, column))) for column in presentation.y]
+    value_format = _format_of(view, presentation.y[0])
+    return stacked_bars_svg(categories, parts, value_format=value_format, salt=view.name)
+
+
+def _table(view: ViewData) -> str:
+    headers = [column_title(column, view.presentation) for column in view.columns]
+    numeric = [any(is_number(value) for value in _values(view, column)) for column in view.columns]
+    rows = [
+        [escape(format_value(value, _format_of(view, column))) for column, value in zip(view.columns, row, strict=True)]
+        for row in view.rows
+    ]
+    return table(headers, rows, numeric=numeric)
+
+
+_BODIES: Final[dict[ChartKind, Callable[[ViewData], str]]] = {
+    "timeseries": _timeseries,
+    "bars": _bars,
+    "cards": _cards,
+    "stacked": _stacked,
+    "table": _table,
+}
+
+
+async def read_report(conn: AsyncConnection, settings: Settings, view_names: Sequence[str]) -> ReportData:
+    """Read what the report shows: the ledger, and each view as its presentation asks."""
+    presentations = load_presentations(settings.sql_dir / "analysis")
+    loads = await read_loads(conn)
+    views = await read_report_views(conn, settings.dw_schema, view_names, presentations)
+    return ReportData(loads, tuple(views), settings.failed_dir.as_posix())
