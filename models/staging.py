@@ -75,6 +75,9 @@ class FileLoad(Base):
     archived_as: Mapped[str | None] = mapped_column(Text)
     # Declared kinds: which source column fed which canonical column, and the unknown ones.
     column_map: Mapped[dict[str, object] | None] = mapped_column(JSONB)
+    # What the import service noticed and took (short NMIs, a headerless portal export, values that did not
+    # fit an optional column, …): the counted warnings of the file's log line, for --status.
+    notes: Mapped[dict[str, object] | None] = mapped_column(JSONB)
     worker: Mapped[str] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -175,9 +175,16 @@ async def finish_load(conn: AsyncConnection, file_id: int, result: LoadResult, s
             encoding=result.encoding,
             seconds=seconds,
             column_map=result.column_map,
+            notes=stored_notes(result.notes),
             finished_at=func.clock_timestamp(),  # now() would be when the transaction began
         )
     )
+
+
+def stored_notes(notes: dict[str, object]) -> dict[str, object] | None:
+    """The notes the ledger keeps: the file's counted warnings (drift is kept as the column map itself)."""
+    kept = {key: value for key, value in notes.items() if key != "drift"}
+    return kept or None
 
 
 async def previous_columns(conn: AsyncConnection, kind: str, file_id: int) -> dict[str, str] | None:

@@ -11,7 +11,7 @@ from models import FileLoad, LoadStatus
 from services.column_matching import column_drift, mapped_columns, render_drift
 
 STATUS_KEYS: Final = (
-    "file_name", "part_name", "sha256", "kind", "status", "rows_loaded", "rows_rejected", "seconds", "error"
+    "file_name", "part_name", "sha256", "kind", "status", "rows_loaded", "rows_rejected", "seconds", "error", "notes"
 )  # fmt: skip
 # Declared kinds also show how each file's columns drifted from the kind's previous file.
 DRIFT_KEY: Final = "drift"
@@ -65,6 +65,8 @@ def render_json(rows: Sequence[StatusRow]) -> str:
 def _cell(value: object) -> str:
     if value is None:
         return ""
+    if isinstance(value, dict):  # notes: `short_nmis=2 no_trailer=true`
+        return " ".join(f"{key}={str(item).lower() if isinstance(item, bool) else item}" for key, item in value.items())
     text = f"{value:.2f}" if isinstance(value, float) else str(value)
     text = " ".join(text.split())
     return text if len(text) <= _MAX_CELL_CHARS else text[: _MAX_CELL_CHARS - 1] + "…"
@@ -80,7 +82,10 @@ def render_table(rows: Sequence[StatusRow]) -> str:
     """The rows as an aligned plain-text table (or a line saying the ledger is empty)."""
     if not rows:
         return "No files have been taken yet: drop one into the imports folder."
-    columns = [*_TABLE_COLUMNS, *([("drift", DRIFT_KEY)] if any(row.get(DRIFT_KEY) for row in rows) else [])]
+    optional = [
+        (title, key) for title, key in (("notes", "notes"), ("drift", DRIFT_KEY)) if any(row.get(key) for row in rows)
+    ]
+    columns = [*_TABLE_COLUMNS, *optional]
     header = [title for title, _ in columns]
     body = [[_cell(_shown_file(row) if key == "file_name" else row.get(key)) for _, key in columns] for row in rows]
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]

@@ -70,6 +70,8 @@ async def test_a_portal_export_without_header_or_trailer_loads_with_its_warnings
 
     assert sorted(value for value, _ in (await daily(engine)).values()) == [Decimal(48), Decimal(96)]
     assert "headerless_blocks=1 no_trailer=true" in loaded_line(caplog)
+    [entry] = await ledger(engine)  # and --status shows them from the ledger
+    assert entry["notes"] == {"headerless_blocks": 1, "no_trailer": True}
 
 
 async def test_a_portal_export_cut_short_is_quarantined_whole(engine: AsyncEngine, settings: Settings) -> None:

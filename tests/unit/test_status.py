@@ -62,3 +62,11 @@ def test_an_empty_ledger_is_an_empty_json_list() -> None:
 def test_a_part_of_a_container_shows_as_container_slash_part() -> None:
     rows = [status_row(file_name="case_study.db", part_name="agreement", kind="agreement")]
     assert render_table(rows).splitlines()[1].startswith("case_study.db/agreement  agreement")
+
+
+def test_notes_show_as_key_value_pairs_when_a_row_has_them() -> None:
+    rows = [status_row(file_name="portal.csv", kind="nem12", notes={"short_nmis": 2, "no_trailer": True}), LOADED]
+    header, first, _ = render_table(rows).splitlines()
+    assert header.split()[-1] == "notes"
+    assert first.endswith("short_nmis=2 no_trailer=true")
+    assert "notes" not in render_table([LOADED]).splitlines()[0]
