@@ -85,11 +85,11 @@ def _csv_records(
     source: Source, declaration: KindDeclaration, check_required: RequiredCheck
 ) -> Iterator[SourceRecord | Reject]:
     with open_text(source, detect_encoding(source)) as lines:
-        records = iter_csv_records(lines)
+        records = iter_csv_records(lines, recover_quotes=True)  # a stray quote costs its own record only
         header = next((cells for _, _, cells, _, _ in records if cells and any(c.strip() for c in cells)), None)
         if header is None:
             raise BadFileError("the file has no header row (it is empty or blank)")
-        names = [name.strip() for name in header]
+        names = [name.strip() or f"column {i + 1}" for i, name in enumerate(header)]  # a blank name is its place
         check_required(declaration, names, "the header")
         for start, _, cells, text, error in records:
             if cells is None:
