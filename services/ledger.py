@@ -175,6 +175,7 @@ async def finish_load(conn: AsyncConnection, file_id: int, result: LoadResult, s
             encoding=result.encoding,
             seconds=seconds,
             column_map=result.column_map,
+            staged_into=result.staged_into,
             finished_at=func.clock_timestamp(),  # now() would be when the transaction began
         )
     )
