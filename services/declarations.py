@@ -144,6 +144,12 @@ class KindDeclaration(BaseModel):
                 if name in derived:
                     raise ValueError(f"column {name!r} is derived twice")
                 derived.add(name)
+        unnamed = [c.name for c in self.columns if self.stage_into and not c.aliases and c.name not in derived]
+        if unnamed:
+            raise ValueError(
+                f"column {unnamed[0]!r} has no alias: a kind that stages into another's table reads its columns by "
+                "their aliases only (the partner's own headers), so give it one or derive it"
+            )
 
     def _check_aliases(self) -> None:
         owners: dict[str, str] = {}

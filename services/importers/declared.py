@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.db import driver_connection
 from core.errors import BadFileError
 from models.declared import EXTRA_COLUMN, LINEAGE_COLUMNS, PARTNER_COLUMN
-from services.column_matching import match_columns
+from services.column_matching import ColumnMatch, match_columns
 from services.column_types import standardise
 from services.declarations import KindDeclaration, SourceFormat
 from services.excerpts import MAX_REJECT_CHARS, excerpt
@@ -54,7 +54,7 @@ class FieldMap:
     def column_for(self, name: str) -> str | None:
         """The canonical column a source field name stands for, if any (cached); derived columns never are."""
         if name not in self.canonical_of:
-            matched = match_columns([name], self.declaration.read_columns).positions
+            matched = match_read_columns(self.declaration, [name]).positions
             self.canonical_of[name] = next(iter(matched), None)
             canonical = self.canonical_of[name]
             if canonical is not None and canonical not in self.present:
@@ -150,9 +150,15 @@ def copy_columns(declaration: KindDeclaration) -> tuple[str, ...]:
     return (*LINEAGE_COLUMNS, *partner, *(c.name for c in declaration.columns), EXTRA_COLUMN)
 
 
+def match_read_columns(declaration: KindDeclaration, names: list[str]) -> ColumnMatch:
+    """The field names matched to the columns read from headers: by name or alias, or, for a kind that stages into
+    another's table (whose column names are not the partner's headers), by alias only."""
+    return match_columns(names, declaration.read_columns, by_name=declaration.stage_into is None)
+
+
 def missing_required(declaration: KindDeclaration, names: list[str]) -> dict[str, list[str]]:
     """Each required column the field names cannot fill, with the names tried (a derived one: its sources)."""
-    missing = match_columns(names, declaration.read_columns).missing_required
+    missing = match_read_columns(declaration, names).missing_required
     sources = DerivationMap(declaration).sources(names)
     for index, derivation in enumerate(declaration.derive):
         if index not in sources:
@@ -174,7 +180,7 @@ def check_required(declaration: KindDeclaration, names: list[str], where: str) -
 
 def claims(declaration: KindDeclaration, names: list[str]) -> bool:
     """Whether source field names look like this kind: every key column and at least two columns match."""
-    matched = match_columns(names, declaration.read_columns)
+    matched = match_read_columns(declaration, names)
     derived = DerivationMap(declaration).sources(names)
     filled = set(matched.positions) | {c for i in derived for c in declaration.derive[i].columns}
     has_keys = all(key in filled for key in declaration.key)

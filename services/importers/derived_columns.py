@@ -6,6 +6,7 @@ match leaves them null with one warning, which rejects the row when one of those
 The source cell itself stays in the row's `extra` (or in its own column, when it is one).
 """
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -32,9 +33,11 @@ class DerivationMap:
     present: dict[str, str] = field(default_factory=dict)  # derived column -> the source field as written
     _keys: dict[str, int] = field(default_factory=dict)  # header key of a source name -> derivation index
     _index_of: dict[str, int | None] = field(default_factory=dict)  # field name as written -> derivation index
+    _patterns: list[tuple[re.Pattern[str], tuple[str, ...]]] = field(default_factory=list)  # compiled, columns
 
     def __post_init__(self) -> None:
         for index, derivation in enumerate(self.declaration.derive):
+            self._patterns.append((derivation.compiled, derivation.columns))
             for name in derivation.source:
                 self._keys.setdefault(header_key(name), index)
 
@@ -55,17 +58,17 @@ class DerivationMap:
         problems: dict[str, str] = {}
         warnings: list[str] = []
         for index, name in self.sources(list(fields)).items():
-            derivation = self.declaration.derive[index]
-            for column in derivation.columns:
+            pattern, columns = self._patterns[index]
+            for column in columns:
                 self.present.setdefault(column, name)
             cell = fields[name]
-            values.update(dict.fromkeys(derivation.columns))
+            values.update(dict.fromkeys(columns))
             if cell is None or not str(cell).strip():
                 continue
             try:
-                values.update(derive_values(derivation.compiled, str(cell)))
+                values.update(derive_values(pattern, str(cell)))
             except ValueError as exc:
                 problem = f"{name!r} {excerpt(str(cell))!r} {exc}"
-                problems.update(dict.fromkeys(derivation.columns, problem))
-                warnings.append(f"{','.join(derivation.columns)}: {problem}")
+                problems.update(dict.fromkeys(columns, problem))
+                warnings.append(f"{','.join(columns)}: {problem}")
         return Derived(values, problems, tuple(warnings))

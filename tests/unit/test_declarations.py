@@ -62,6 +62,7 @@ required = true
 [[columns]]
 name = "units"
 type = "integer"
+aliases = ["Qty"]
 
 [[derive]]
 from = "Item"

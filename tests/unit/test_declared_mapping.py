@@ -1,10 +1,13 @@
-"""Mapping a partner's record onto its declaration: derived values, warnings, `extra`, the partner and the claim."""
+"""Mapping a partner's record onto its declaration: derived values, warnings, `extra`, the partner, and which
+kind claims which partner's list."""
 
 import pytest
 
-from services.declarations import KindDeclaration, parse_declaration
+from services.declarations import SHIPPED_KINDS_DIR, KindDeclaration, load_declarations, parse_declaration
+from services.importers import importers_for
 from services.importers.base import Reject
 from services.importers.declared import FieldMap, Mapped, claims, copy_columns, copy_line, map_fields, missing_required
+from tests.support.samples.partners import NEVADA, OKLAHOMA, TEXAS, nevada_csv, oklahoma_csv, texas_csv
 
 PARTNER = """
 kind = "leads_acme"
@@ -158,3 +161,18 @@ def test_a_missing_source_of_a_required_derived_column_is_named(declaration: Kin
     assert missing_required(declaration, ["Provider", "Phone#"]) == {
         "lead_id": ["Type License (derived)", "License (derived)"]
     }
+
+
+@pytest.mark.parametrize(
+    ("content", "kind"),
+    [
+        (nevada_csv(NEVADA), "leads_nevada_dpbh"),
+        (oklahoma_csv(OKLAHOMA), "leads_oklahoma_ohs"),
+        (texas_csv(TEXAS), "leads_texas_dhhs"),
+        (b"lead_id,company,email\r\nL1,Little Acorns,ann@example.com\r\n", "leads"),
+    ],
+)
+def test_each_partner_list_is_taken_by_its_own_kind_and_by_no_other(content: bytes, kind: str) -> None:
+    importers = importers_for(load_declarations([SHIPPED_KINDS_DIR]))
+
+    assert [importer.kind for importer in importers if importer.accepts("list.csv", content[:4096])] == [kind]
