@@ -41,7 +41,7 @@ def _bad_files() -> dict[str, tuple[bytes, str]]:
             "line 22 opens a quote that is never closed",
         ),
         "broken.csv.gz": (compressed[: len(compressed) // 2], "the gzip data is truncated or corrupt"),
-        "titles.xlsx": (b"PK\x03\x04" + random.Random(6).randbytes(2000), UNRECOGNISED),
+        "titles.xlsx": (b"PK\x03\x04" + random.Random(6).randbytes(2000), "the zip is corrupt or truncated"),
         "one-line.csv": (b"abc," * (10 * 1024 * 1024 // 4), UNRECOGNISED),
         "mixed.csv": (HEADER + "café,1,r\n".encode() + b"caf\xe9,2,r\n", "the file mixes encodings"),
     }
