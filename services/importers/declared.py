@@ -24,7 +24,8 @@ from services.excerpts import MAX_REJECT_CHARS, excerpt
 from services.importers.base import LoadJob, LoadResult, Reject
 from services.importers.copying import CopyTarget, copy_rows, text_row
 from services.importers.derived_columns import DerivationMap
-from services.importers.records import iter_source_records, sniff_format, source_fields
+from services.importers.encodings import DISPLAY_NAMES
+from services.importers.records import ReadNotes, iter_source_records, sniff_format, source_fields
 
 MIN_MATCHED_COLUMNS: Final = 2
 
@@ -229,10 +230,11 @@ class DeclaredImporter:
         source_format = _format_of(job)
         field_map = FieldMap(self.declaration)
         warnings = WarningCounter()
+        read = ReadNotes()
         target = CopyTarget(job.staging_schema, self.declaration.table, copy_columns(self.declaration))
 
         def rows() -> Iterator[str | Reject]:
-            records = iter_source_records(job.source, source_format, self.declaration, check_required)
+            records = iter_source_records(job.source, source_format, self.declaration, check_required, read)
             yield from mapped_lines(job.file_id, None, field_map, records, warnings)
 
         copier = await driver_connection(conn)
@@ -242,10 +244,10 @@ class DeclaredImporter:
         return LoadResult(
             counts.rows,
             counts.rejected,
-            encoding=source_format,
+            encoding=DISPLAY_NAMES.get(read.encoding or "", source_format),  # windows-1252 shows
             first_rejects=counts.first_rejects,
             column_map=field_map.as_record(),
-            notes=warnings.notes(),
+            notes={"format": source_format} | warnings.notes(),
             staged_into=self.declaration.table,
         )
 

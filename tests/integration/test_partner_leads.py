@@ -76,10 +76,10 @@ async def test_each_partner_file_loads_as_its_own_kind_into_leads_with_its_partn
     )
 
     entries = await ledger(engine)
-    assert [(e["kind"], e["staged_into"], e["rows_loaded"], e["rows_rejected"]) for e in entries] == [
-        ("leads_nevada_dpbh", "leads", 3, 0),
-        ("leads_oklahoma_ohs", "leads", 3, 1),
-        ("leads_texas_dhhs", "leads", 3, 0),
+    assert [(e["kind"], e["staged_into"], e["rows_loaded"], e["rows_rejected"], e["encoding"]) for e in entries] == [
+        ("leads_nevada_dpbh", "leads", 3, 0, "windows-1252"),
+        ("leads_oklahoma_ohs", "leads", 3, 1, "utf-8"),
+        ("leads_texas_dhhs", "leads", 3, 0, "utf-8"),
     ]
     assert await _staged(engine, "Nevada DPBH") == _expected(NEVADA, has_email=False, has_capacity=False)
     assert await _staged(engine, "Oklahoma Human Services") == _expected(OKLAHOMA)
