@@ -127,7 +127,7 @@ def _run_logging_failures(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from services.declarations import load_declarations, register_declared_models
+    from services.declarations import load_declarations, register_declared_models, staging_tables
 
     declarations = load_declarations(settings.kind_folders)
     register_declared_models(declarations)
@@ -144,18 +144,26 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             path = await asyncio.to_thread(make_migration, settings, url, args.make_migration)
             log_event(logger, "migration_written", path=path, note="review it, then start the service")
             return EXIT_OK
-        await _check_declared_tables(engine, settings, [d.kind for d in declarations])
+        await _check_declared_tables(engine, settings, staging_tables(declarations))
         return await _run_mode(args, settings, engine, url, declarations)
     finally:
         await engine.dispose()
 
 
-async def _check_declared_tables(engine: AsyncEngine, settings: Settings, kinds: list[str]) -> None:
-    missing = await missing_declared_tables(engine, settings.staging_schema, kinds)
+async def _check_declared_tables(engine: AsyncEngine, settings: Settings, tables: dict[str, list[str]]) -> None:
+    missing = await missing_declared_tables(engine, settings.staging_schema, tables)
     if missing:
+        kinds = sorted({name.split(".")[0] for name in missing})
+        absent = [name for name in missing if "." not in name]
+        what = (
+            f"declared kind(s) {', '.join(absent)} have no staging table"
+            if absent
+            else f"declared staging column(s) {', '.join(missing)} do not exist"
+        )
         raise ConfigError(
-            f"declared kind(s) {', '.join(missing)} have no staging table: generate the migration with "
-            f'`pipenv run python main.py --make-migration "add kind {missing[0]}"`, review it, and start again'
+            f"{what}: generate the migration with "
+            f'`pipenv run python main.py --make-migration "{"add" if absent else "change"} kind {kinds[0]}"`, '
+            "review it, and start again"
         )
 
 

@@ -4,7 +4,7 @@ import asyncio
 import logging
 import os
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -209,16 +209,23 @@ async def migrate(settings: Settings, url: str) -> None:
     log_event(logger, "db_migrated", revision="head")
 
 
-async def missing_declared_tables(engine: AsyncEngine, schema: str, kinds: list[str]) -> list[str]:
-    """The declared kinds whose staging table does not exist (their migration was never made or run)."""
-    missing = []
+async def missing_declared_tables(engine: AsyncEngine, schema: str, tables: Mapping[str, Sequence[str]]) -> list[str]:
+    """The declared staging tables that do not exist, and the declared columns missing from those that do
+    (`leads.partner`): their migration was never made or run."""
+    query = text(
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema = :schema AND table_name = ANY(:tables)"
+    )
     async with engine.connect() as conn:
-        preparer = conn.dialect.identifier_preparer
-        for kind in kinds:
-            name = f"{preparer.quote_schema(schema)}.{preparer.quote(kind)}"
-            if (await conn.execute(text("SELECT to_regclass(:name)"), {"name": name})).scalar_one() is None:
-                missing.append(kind)
-    return missing
+        rows = await conn.execute(query, {"schema": schema, "tables": list(tables)})
+    existing: dict[str, set[str]] = {}
+    for table, column in rows:
+        existing.setdefault(table, set()).add(column)
+    missing = [table for table in tables if table not in existing]
+    return missing + [
+        f"{table}.{column}" for table, columns in tables.items() if table in existing
+        for column in columns if column not in existing[table]
+    ]  # fmt: skip
 
 
 async def drop_schemas(engine: AsyncEngine, settings: Settings) -> None:

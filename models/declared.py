@@ -1,8 +1,9 @@
 """Staging tables for declared kinds, built as ORM models from the columns their declarations give.
 
 Each declared kind gets a real table `staging.<kind>`: lineage (file_id, line_no, source_table for
-SQLite files), the declared columns (typed by the caller, services.declarations), and `extra` for
-fields the declaration does not know. Alembic sees these models like any other once registered.
+SQLite files), the declared columns (typed by the caller, services.declarations; a snapshot kind's
+table also has `partner`, the partner whose snapshot each row belongs to), and `extra` for fields the
+declaration does not know. Alembic sees these models like any other once registered.
 """
 
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from models.base import STAGING, Base
 
 LINEAGE_COLUMNS: Final = ("file_id", "line_no", "source_table")  # before the declared columns
 EXTRA_COLUMN: Final = "extra"  # after them: the fields the declaration does not know, as JSONB
+PARTNER_COLUMN: Final = "partner"  # snapshot kinds: whose full list the row is part of (the declaration's partner)
 
 
 def declared_table(kind: str, columns: Sequence[Column[Any]]) -> Table:

@@ -78,6 +78,9 @@ class FileLoad(Base):
     # What the import service noticed and took (short NMIs, a headerless portal export, values that did not
     # fit an optional column, …): the counted warnings of the file's log line, for --status.
     notes: Mapped[dict[str, object] | None] = mapped_column(JSONB)
+    # Declared kinds: the staging table the rows went into (a partner's kind stages into another kind's table,
+    # and the warehouse builds every file of that table); null for built-in kinds, whose table is their kind.
+    staged_into: Mapped[str | None] = mapped_column(Text)
     worker: Mapped[str] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -7,6 +7,7 @@ build several times slower. A test checks the integrity after every build instea
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Final
 
 from sqlalchemy import (
     BigInteger,
@@ -161,19 +162,33 @@ class FactRegisterRead(Base):
     file_id: Mapped[int] = mapped_column(BigInteger)
 
 
+# The partner of leads whose kind names none (the generic `leads` kind): the natural key (partner, lead_id)
+# must be total for a unique index on every Postgres version, so "no partner" is '' here and null in the views.
+NO_PARTNER: Final = ""
+_CURRENT: Final = text("is_current")
+
+
 class DimLead(Base):
     """Leads as a type 2 slowly changing dimension: a new version whenever a snapshot changes a lead.
 
+    A lead is its partner's: the natural key is (partner, lead_id), since two partners may use the same id.
     Columns a file did not have keep the previous version's value; `extra` never counts.
     """
 
     __tablename__ = "dim_lead"
     __table_args__ = (
-        Index("uq_dim_lead_current_lead_id", "lead_id", unique=True, postgresql_where=text("is_current")),
+        Index(
+            "uq_dim_lead_current_partner_lead_id",
+            "partner",
+            "lead_id",
+            unique=True,
+            postgresql_where=text("is_current"),
+        ),
         {"schema": WAREHOUSE},
     )
 
     lead_key: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    partner: Mapped[str] = mapped_column(Text, server_default=NO_PARTNER)
     lead_id: Mapped[str] = mapped_column(Text)
     company: Mapped[str | None] = mapped_column(Text)
     contact_name: Mapped[str | None] = mapped_column(Text)
@@ -193,7 +208,7 @@ class DimLead(Base):
 
 
 class FactLeadChange(Base):
-    """What each leads snapshot did to each lead: new, changed, unchanged or removed."""
+    """What each leads snapshot did to each lead of its partner: new, changed, unchanged or removed."""
 
     __tablename__ = "fact_lead_change"
     __table_args__ = (
@@ -202,5 +217,6 @@ class FactLeadChange(Base):
     )
 
     file_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    lead_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    lead_id: Mapped[str] = mapped_column(Text, primary_key=True)  # a file is one partner's: (file, lead_id) is unique
+    partner: Mapped[str] = mapped_column(Text, server_default=NO_PARTNER)
     change: Mapped[str] = mapped_column(Text)

@@ -44,10 +44,10 @@ class ColumnMatch:
     duplicates: dict[str, list[str]]  # canonical name -> later headers that matched it too (ignored)
 
 
-def _column_by_key(columns: Sequence[DeclaredColumn]) -> dict[str, str]:
-    """Key -> canonical name. Canonical names come before aliases; otherwise the first declared column wins."""
+def _column_by_key(columns: Sequence[DeclaredColumn], *, by_name: bool) -> dict[str, str]:
+    """Key -> canonical name. Canonical names (unless left out) come before aliases; else the first column wins."""
     by_key: dict[str, str] = {}
-    for column in columns:
+    for column in columns if by_name else ():
         by_key.setdefault(header_key(column.name), column.name)
     for column in columns:
         for alias in column.aliases:
@@ -56,9 +56,13 @@ def _column_by_key(columns: Sequence[DeclaredColumn]) -> dict[str, str]:
     return by_key
 
 
-def match_columns(headers: Sequence[str], columns: Sequence[DeclaredColumn]) -> ColumnMatch:
-    """Match headers to declared columns by `header_key` of the name or an alias; the first of duplicates wins."""
-    by_key = _column_by_key(columns)
+def match_columns(headers: Sequence[str], columns: Sequence[DeclaredColumn], *, by_name: bool = True) -> ColumnMatch:
+    """Match headers to declared columns by `header_key` of the name or an alias; the first of duplicates wins.
+
+    Without `by_name` only aliases match: a partner's kind that stages into another kind's table shares that
+    kind's column names, which are not the partner's headers.
+    """
+    by_key = _column_by_key(columns, by_name=by_name)
     positions: dict[str, int] = {}
     unknown: list[str] = []
     duplicates: dict[str, list[str]] = {}

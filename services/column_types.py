@@ -91,10 +91,12 @@ def standardise_email(raw: str | None) -> str | None:
 
 
 def standardise_phone(raw: str | None, region: str) -> str | None:
-    """The E.164 form (`+15551234567`) of a possible number, read with `region` as its default; raises ValueError.
+    """The E.164 form (`+14155550123`) of a valid number, read with `region` as its default; raises ValueError.
 
     An extension (`x89`, `ext. 89`) is dropped (the E.164 format has none); the main number still reaches
-    the caller. A number that is possible only as a local number (seven US digits, no area code) is refused.
+    the caller. A number that is possible only as a local number (seven US digits, no area code) is refused,
+    and so is one with the right count of digits that no numbering plan assigns (phonenumbers' metadata:
+    area code 362 does not exist): such a number cannot be dialled, so it is a typo or a placeholder.
     """
     text = _blank(raw)
     if text is None:
@@ -106,6 +108,8 @@ def standardise_phone(raw: str | None, region: str) -> str | None:
     reason = phonenumbers.is_possible_number_with_reason(number)
     if reason != phonenumbers.ValidationResult.IS_POSSIBLE:
         raise ValueError(f"{excerpt(text)!r} is not a possible phone number (wrong number of digits)")
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(f"{excerpt(text)!r} is not a valid phone number (no such area code or exchange)")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

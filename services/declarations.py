@@ -1,29 +1,33 @@
 """Declared kinds: file kinds described in a TOML file in `services/kinds/` (or `kinds_dir`) instead of code.
 
 A declaration names the kind, the formats it takes, its columns (canonical name, type, required,
-aliases), its key, and whether each file is a full snapshot. It is validated at start-up; a broken
-one stops the service with the file, the field and the reason.
+aliases), its key, and whether each file is a full snapshot. A partner's kind can also name the partner,
+the kind whose staging table its rows go into (`stage_into`), and values it takes out of a cell by a
+pattern (`[[derive]]`). It is validated at start-up; a broken one stops the service with the file, the
+field and the reason.
 """
 
+import re
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal, Self
 
 import phonenumbers
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import Column
+from sqlalchemy import Column, Text
 
 from core.errors import ConfigError
 from models.base import Base
-from models.declared import EXTRA_COLUMN, LINEAGE_COLUMNS, declared_model
+from models.declared import EXTRA_COLUMN, LINEAGE_COLUMNS, PARTNER_COLUMN, declared_model
 from services.column_matching import header_key
 from services.column_types import COLUMN_TYPES
+from services.derivations import check_pattern
 
 SHIPPED_KINDS_DIR: Final = Path(__file__).resolve().parent / "kinds"
 BUILT_IN_KINDS: Final = frozenset({"job_titles", "nem12", "sqlite"})
-RESERVED_COLUMNS: Final = frozenset({*LINEAGE_COLUMNS, EXTRA_COLUMN})
+RESERVED_COLUMNS: Final = frozenset({*LINEAGE_COLUMNS, EXTRA_COLUMN, PARTNER_COLUMN})
 
 
 def _known_column_type(name: str) -> str:
@@ -34,8 +38,24 @@ def _known_column_type(name: str) -> str:
     return name
 
 
+def _safe_pattern(text: str) -> str:
+    try:
+        check_pattern(text)
+    except ValueError as exc:
+        raise PydanticCustomError("derive_pattern", "{reason}", {"reason": str(exc)}) from exc
+    return text
+
+
+def _names(value: object) -> object:
+    return (value,) if isinstance(value, str) else value
+
+
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
 ColumnTypeName = Annotated[str, AfterValidator(_known_column_type)]  # a name in column_types.COLUMN_TYPES
+# A header as a partner writes it ("Type License"): anything with a letter or digit (see header_key).
+HeaderName = Annotated[str, Field(min_length=1, max_length=200, pattern=r"[^\W_]")]
+# Whose files a kind is, kept beside every row: "Nevada DPBH".
+PartnerName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^\S(?:.*\S)?$")]
 # The file formats a declared kind can take: read by importers/records.py (text) and importers/sqlite_tables.py.
 SourceFormat = Literal["csv", "json", "ndjson", "sqlite"]
 
@@ -51,6 +71,25 @@ class ColumnDeclaration(BaseModel):
     aliases: tuple[str, ...] = ()
 
 
+class Derivation(BaseModel):
+    """Columns filled from one cell by a pattern: each named group fills the declared column of its name."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: Annotated[tuple[HeaderName, ...], BeforeValidator(_names)] = Field(alias="from", min_length=1)
+    pattern: Annotated[str, AfterValidator(_safe_pattern)]
+
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        """The pattern, compiled (re caches it)."""
+        return re.compile(self.pattern)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns it fills: its named groups, in pattern order."""
+        return tuple(self.compiled.groupindex)
+
+
 class KindDeclaration(BaseModel):
     """A declared kind, as validated from its TOML file."""
 
@@ -62,6 +101,14 @@ class KindDeclaration(BaseModel):
     key: tuple[str, ...] = ()
     snapshot: bool = False
     phone_region: str = Field(default="US", pattern=r"^[A-Z]{2}$")
+
+    # ---- Partner files (issue #17): whose rows, which table, values taken out of cells ----------------------
+    # The partner whose files these are ("Nevada DPBH"): kept in the `partner` column of every row, and the
+    # scope of a snapshot (a file lists every lead of its own partner). Only snapshot kinds have that column.
+    partner: PartnerName | None = None
+    # Stage into another declared kind's table (which owns its shape) instead of one of the kind's own.
+    stage_into: Identifier | None = None
+    derive: tuple[Derivation, ...] = ()
 
     @model_validator(mode="after")
     def _check_names(self) -> Self:
@@ -78,7 +125,31 @@ class KindDeclaration(BaseModel):
         self._check_aliases()
         if self.phone_region not in phonenumbers.SUPPORTED_REGIONS:
             raise ValueError(f"phone_region {self.phone_region!r} is not a region phonenumbers knows")
+        self._check_partner_fields()
         return self
+
+    def _check_partner_fields(self) -> None:
+        if self.partner is not None and not self.snapshot:
+            raise ValueError("partner is kept in the partner column of snapshot kinds only: set snapshot = true")
+        if self.stage_into == self.kind:
+            raise ValueError("stage_into names the kind itself; leave it out to stage into a table of its own")
+        derived: set[str] = set()
+        for number, derivation in enumerate(self.derive):
+            for name in derivation.columns:
+                column = next((c for c in self.columns if c.name == name), None)
+                if column is None:
+                    raise ValueError(f"derive.{number}: group {name!r} names no declared column")
+                if column.aliases:
+                    raise ValueError(f"column {name!r} is derived, so it is never read from a header: drop its aliases")
+                if name in derived:
+                    raise ValueError(f"column {name!r} is derived twice")
+                derived.add(name)
+        unnamed = [c.name for c in self.columns if self.stage_into and not c.aliases and c.name not in derived]
+        if unnamed:
+            raise ValueError(
+                f"column {unnamed[0]!r} has no alias: a kind that stages into another's table reads its columns by "
+                "their aliases only (the partner's own headers), so give it one or derive it"
+            )
 
     def _check_aliases(self) -> None:
         owners: dict[str, str] = {}
@@ -92,6 +163,21 @@ class KindDeclaration(BaseModel):
     def required(self) -> tuple[ColumnDeclaration, ...]:
         """The columns every row must have."""
         return tuple(column for column in self.columns if column.required)
+
+    @property
+    def table(self) -> str:
+        """The staging table its rows go into: its own (named after it), or the one of `stage_into`."""
+        return self.stage_into or self.kind
+
+    @property
+    def derived(self) -> frozenset[str]:
+        """The columns filled by a pattern (never read from a header)."""
+        return frozenset(name for derivation in self.derive for name in derivation.columns)
+
+    @property
+    def read_columns(self) -> tuple[ColumnDeclaration, ...]:
+        """The columns read from a header (by name or alias): all but the derived ones."""
+        return tuple(column for column in self.columns if column.name not in self.derived)
 
 
 def parse_declaration(text: str, source: str) -> KindDeclaration:
@@ -108,23 +194,60 @@ def parse_declaration(text: str, source: str) -> KindDeclaration:
 def load_declarations(folders: Sequence[Path]) -> tuple[KindDeclaration, ...]:
     """Every `*.toml` declaration in the folders, in name order; ConfigError on the first bad one."""
     declarations: dict[str, KindDeclaration] = {}
+    sources: dict[str, Path] = {}
     for folder in folders:
         for path in sorted(folder.glob("*.toml")):
             declaration = parse_declaration(path.read_text(encoding="utf-8"), str(path))
             if declaration.kind in declarations:
                 raise ConfigError(f"{path}: kind {declaration.kind!r} is declared twice")
             declarations[declaration.kind] = declaration
+            sources[declaration.kind] = path
+    for kind, declaration in declarations.items():
+        if declaration.stage_into is not None:
+            problem = staging_target_problem(declaration, declarations.get(declaration.stage_into))
+            if problem:
+                raise ConfigError(f"{sources[kind]}: stage_into: {problem}")
     return tuple(declarations.values())
 
 
+def staging_target_problem(declaration: KindDeclaration, target: KindDeclaration | None) -> str | None:
+    """Why `declaration` cannot stage into `target` (None when it can): the target owns the table's shape."""
+    name = declaration.stage_into
+    if target is None or target.stage_into is not None:
+        return f"{name!r} is not a declared kind with a staging table of its own"
+    if (declaration.snapshot, declaration.key) != (target.snapshot, target.key):
+        shown = f"snapshot = {str(target.snapshot).lower()}, key = {list(target.key)}"
+        return f"snapshot and key must be those of {name!r} ({shown})"
+    types = {column.name: column.type for column in target.columns}
+    for column in declaration.columns:
+        if types.get(column.name) != column.type:
+            return f"column {column.name!r} must be one of {name!r}'s columns, with its type ({types.get(column.name)})"
+    mine = {column.name for column in declaration.required}
+    missing = [column.name for column in target.required if column.name not in mine]
+    if missing:
+        return f"{name!r} requires {', '.join(missing)}: declare them here too, required"
+    return None
+
+
 def register_declared_models(declarations: Sequence[KindDeclaration]) -> list[type[Base]]:
-    """Add every declared kind's staging model, typed from the column-type registry, to the models' metadata."""
-    return [declared_model(declaration.kind, staging_columns(declaration)) for declaration in declarations]
+    """Add the staging model of every declared kind with a table of its own to the models' metadata."""
+    return [
+        declared_model(declaration.kind, staging_columns(declaration))
+        for declaration in declarations
+        if declaration.stage_into is None
+    ]
 
 
 def staging_columns(declaration: KindDeclaration) -> list[Column[Any]]:
-    """The declared columns as staging-table columns: SQL type from the registry, NOT NULL when required."""
-    return [
+    """The declared columns as staging-table columns: SQL type from the registry, NOT NULL when required;
+    a snapshot kind's table starts with `partner` (whose full list the row is part of)."""
+    partner = [Column(PARTNER_COLUMN, Text(), nullable=True)] if declaration.snapshot else []
+    return partner + [
         Column(column.name, COLUMN_TYPES[column.type].sql_type, nullable=not column.required)
         for column in declaration.columns
     ]
+
+
+def staging_tables(declarations: Sequence[KindDeclaration]) -> dict[str, list[str]]:
+    """Each declared staging table and its declared columns (kinds that stage into another's write a subset)."""
+    return {d.kind: [c.name for c in staging_columns(d)] for d in declarations if d.stage_into is None}

@@ -176,6 +176,7 @@ async def finish_load(conn: AsyncConnection, file_id: int, result: LoadResult, s
             seconds=seconds,
             column_map=result.column_map,
             notes=stored_notes(result.notes),
+            staged_into=result.staged_into,
             finished_at=func.clock_timestamp(),  # now() would be when the transaction began
         )
     )

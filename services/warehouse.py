@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Final
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.config import Settings
@@ -42,11 +42,13 @@ def kind_steps(warehouse_sql_dir: Path, kind: str) -> list[Step]:
 
 
 async def pending_files(conn: AsyncConnection, kind: str) -> list[int]:
-    """Loaded files of `kind` not yet in the warehouse, in load order."""
+    """Loaded files staged into `kind`'s table (its own files, and those of kinds that stage into it, such as
+    partner lead lists into leads) not yet in the warehouse, in load order."""
     built = select(PipelineFile.file_id)
+    staged_into = func.coalesce(FileLoad.staged_into, FileLoad.kind)
     query = (
         select(FileLoad.id)
-        .where(FileLoad.kind == kind, FileLoad.status == "loaded", FileLoad.id.not_in(built))
+        .where(staged_into == kind, FileLoad.status == "loaded", FileLoad.id.not_in(built))
         .order_by(FileLoad.id)
     )
     return list((await conn.execute(query)).scalars())

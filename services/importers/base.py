@@ -43,6 +43,7 @@ class LoadResult:
     source_records: int | None = None
     notes: dict[str, object] = field(default_factory=dict)
     column_map: dict[str, object] | None = None  # declared kinds: which column fed which canonical one
+    staged_into: str | None = None  # declared kinds: the staging table the rows went into (stage_into)
 
 
 class Importer(Protocol):

@@ -16,14 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.db import driver_connection
 from core.errors import BadFileError
-from models.declared import EXTRA_COLUMN, LINEAGE_COLUMNS
+from models.declared import EXTRA_COLUMN, LINEAGE_COLUMNS, PARTNER_COLUMN
 from services.column_matching import ColumnMatch, match_columns
 from services.column_types import standardise
 from services.declarations import KindDeclaration, SourceFormat
 from services.excerpts import MAX_REJECT_CHARS, excerpt
 from services.importers.base import LoadJob, LoadResult, Reject
 from services.importers.copying import CopyTarget, copy_rows, text_row
-from services.importers.records import iter_source_records, sniff_format, source_fields
+from services.importers.derived_columns import DerivationMap
+from services.importers.encodings import DISPLAY_NAMES
+from services.importers.records import ReadNotes, iter_source_records, sniff_format, source_fields
 
 MIN_MATCHED_COLUMNS: Final = 2
 
@@ -45,11 +47,15 @@ class FieldMap:
     declaration: KindDeclaration
     canonical_of: dict[str, str | None] = field(default_factory=dict)
     present: dict[str, str] = field(default_factory=dict)  # canonical -> the source name as written
+    derivations: DerivationMap = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.derivations = DerivationMap(self.declaration)
 
     def column_for(self, name: str) -> str | None:
-        """The canonical column a source field name stands for, if any (cached)."""
+        """The canonical column a source field name stands for, if any (cached); derived columns never are."""
         if name not in self.canonical_of:
-            matched = match_columns([name], self.declaration.columns).positions
+            matched = match_read_columns(self.declaration, [name]).positions
             self.canonical_of[name] = next(iter(matched), None)
             canonical = self.canonical_of[name]
             if canonical is not None and canonical not in self.present:
@@ -57,15 +63,50 @@ class FieldMap:
         return self.canonical_of[name]
 
     def as_record(self) -> dict[str, object]:
-        """The file's column mapping, for the ledger and for drift."""
+        """The file's column mapping, for the ledger and for drift (a derived column names its source field)."""
         unknown = sorted(name for name, canonical in self.canonical_of.items() if canonical is None)
-        return {"columns": dict(self.present), "unknown": unknown}
+        record: dict[str, object] = {"columns": self.present | self.derivations.present, "unknown": unknown}
+        if self.declaration.partner is not None:
+            record["partner"] = self.declaration.partner
+        return record
 
 
 def map_fields(fields: Mapping[str, object], line_no: int, field_map: FieldMap) -> Mapped | Reject:
-    """Standardise one record's fields; a required value that does not fit rejects the row."""
+    """Standardise one record's fields; a required value that does not fit rejects the row.
+
+    An optional value that does not fit is null with a warning, and its cell as written goes to `extra`.
+    """
     declaration = field_map.declaration
+    raw, read_from, extra = _split_fields(fields, field_map)
+    derived = field_map.derivations.apply(fields) if declaration.derive else None
+    problems = derived.problems if derived else {}
+    raw.update(derived.values if derived else {})
+    values: dict[str, object] = {}
+    warnings = list(derived.warnings if derived else ())
+    for column in declaration.columns:
+        try:
+            value = standardise(column.type, _text(raw.get(column.name)), phone_region=declaration.phone_region)
+        except ValueError as exc:
+            if column.required:
+                return Reject(line_no, _raw_text(fields), f"{column.name}: {exc}")
+            value = None
+            warnings.append(f"{column.name}: {exc}")
+            if column.name in read_from:
+                extra.setdefault(read_from[column.name], raw[column.name])
+        if column.required and value is None:
+            problem = problems.get(column.name)
+            reason = f"{column.name}: {problem}" if problem else f"{column.name} is required but empty"
+            return Reject(line_no, _raw_text(fields), reason)
+        values[column.name] = value
+    return Mapped(line_no, values, extra, tuple(warnings))
+
+
+def _split_fields(
+    fields: Mapping[str, object], field_map: FieldMap
+) -> tuple[dict[str, object], dict[str, str], dict[str, object]]:
+    """The values of declared columns, the field each was read from, and the other fields (non-blank): extra."""
     raw: dict[str, object] = {}
+    read_from: dict[str, str] = {}
     extra: dict[str, object] = {}
     for name, value in fields.items():
         canonical = field_map.column_for(name)
@@ -74,21 +115,8 @@ def map_fields(fields: Mapping[str, object], line_no: int, field_map: FieldMap) 
                 extra[name] = value
         elif canonical not in raw:
             raw[canonical] = value
-    values: dict[str, object] = {}
-    warnings = []
-    for column in declaration.columns:
-        try:
-            values[column.name] = standardise(
-                column.type, _text(raw.get(column.name)), phone_region=declaration.phone_region
-            )
-        except ValueError as exc:
-            if column.required:
-                return Reject(line_no, _raw_text(fields), f"{column.name}: {exc}")
-            values[column.name] = None
-            warnings.append(f"{column.name}: {exc}")
-        if column.required and values[column.name] is None:
-            return Reject(line_no, _raw_text(fields), f"{column.name} is required but empty")
-    return Mapped(line_no, values, extra, tuple(warnings))
+            read_from[canonical] = name
+    return raw, read_from, extra
 
 
 def _text(value: object) -> str | None:
@@ -108,8 +136,9 @@ def _raw_text(fields: Mapping[str, object]) -> str:
 def copy_line(file_id: int, source_table: str | None, declaration: KindDeclaration, mapped: Mapped) -> str:
     """The mapped row as a COPY text line in the staging table's column order."""
     values = [_copy_value(mapped.values[c.name]) for c in declaration.columns]
+    partner = (declaration.partner,) if declaration.snapshot else ()
     extra = json.dumps(mapped.extra, ensure_ascii=False, default=str) if mapped.extra else None
-    return text_row((file_id, mapped.line_no, source_table, *values, extra))
+    return text_row((file_id, mapped.line_no, source_table, *partner, *values, extra))
 
 
 def _copy_value(value: object) -> object:
@@ -117,15 +146,33 @@ def _copy_value(value: object) -> object:
 
 
 def copy_columns(declaration: KindDeclaration) -> tuple[str, ...]:
-    """The staging columns in the order `copy_line` writes them."""
-    return (*LINEAGE_COLUMNS, *(c.name for c in declaration.columns), EXTRA_COLUMN)
+    """The staging columns in the order `copy_line` writes them (a snapshot kind's table has `partner`)."""
+    partner = (PARTNER_COLUMN,) if declaration.snapshot else ()
+    return (*LINEAGE_COLUMNS, *partner, *(c.name for c in declaration.columns), EXTRA_COLUMN)
+
+
+def match_read_columns(declaration: KindDeclaration, names: list[str]) -> ColumnMatch:
+    """The field names matched to the columns read from headers: by name or alias, or, for a kind that stages into
+    another's table (whose column names are not the partner's headers), by alias only."""
+    return match_columns(names, declaration.read_columns, by_name=declaration.stage_into is None)
+
+
+def missing_required(declaration: KindDeclaration, names: list[str]) -> dict[str, list[str]]:
+    """Each required column the field names cannot fill, with the names tried (a derived one: its sources)."""
+    missing = match_read_columns(declaration, names).missing_required
+    sources = DerivationMap(declaration).sources(names)
+    for index, derivation in enumerate(declaration.derive):
+        if index not in sources:
+            required = [c.name for c in declaration.required if c.name in derivation.columns]
+            missing.update({name: [f"{source} (derived)" for source in derivation.source] for name in required})
+    return missing
 
 
 def check_required(declaration: KindDeclaration, names: list[str], where: str) -> None:
     """BadFileError naming every required column the file lacks and the names tried for it."""
-    matched = match_columns(names, declaration.columns)
-    if matched.missing_required:
-        missing = "; ".join(f"{name} (tried: {', '.join(tried)})" for name, tried in matched.missing_required.items())
+    missing_columns = missing_required(declaration, names)
+    if missing_columns:
+        missing = "; ".join(f"{name} (tried: {', '.join(tried)})" for name, tried in missing_columns.items())
         raise BadFileError(
             f"{where} has no column for the required {missing}; rename the column or add an alias to "
             f"services/kinds/{declaration.kind}.toml"
@@ -134,13 +181,11 @@ def check_required(declaration: KindDeclaration, names: list[str], where: str) -
 
 def claims(declaration: KindDeclaration, names: list[str]) -> bool:
     """Whether source field names look like this kind: every key column and at least two columns match."""
-    return claims_match(declaration, match_columns(names, declaration.columns))
-
-
-def claims_match(declaration: KindDeclaration, matched: ColumnMatch) -> bool:
-    """`claims` for names already matched against the declaration's columns."""
-    has_keys = all(key in matched.positions for key in declaration.key)
-    return has_keys and len(matched.positions) >= min(MIN_MATCHED_COLUMNS, len(declaration.columns))
+    matched = match_read_columns(declaration, names)
+    derived = DerivationMap(declaration).sources(names)
+    filled = set(matched.positions) | {c for i in derived for c in declaration.derive[i].columns}
+    has_keys = all(key in filled for key in declaration.key)
+    return has_keys and len(filled) >= min(MIN_MATCHED_COLUMNS, len(declaration.columns))
 
 
 @dataclass
@@ -185,10 +230,11 @@ class DeclaredImporter:
         source_format = _format_of(job)
         field_map = FieldMap(self.declaration)
         warnings = WarningCounter()
-        target = CopyTarget(job.staging_schema, self.kind, copy_columns(self.declaration))
+        read = ReadNotes()
+        target = CopyTarget(job.staging_schema, self.declaration.table, copy_columns(self.declaration))
 
         def rows() -> Iterator[str | Reject]:
-            records = iter_source_records(job.source, source_format, self.declaration, check_required)
+            records = iter_source_records(job.source, source_format, self.declaration, check_required, read)
             yield from mapped_lines(job.file_id, None, field_map, records, warnings)
 
         copier = await driver_connection(conn)
@@ -198,10 +244,11 @@ class DeclaredImporter:
         return LoadResult(
             counts.rows,
             counts.rejected,
-            encoding=source_format,
+            encoding=DISPLAY_NAMES.get(read.encoding or "", source_format),  # windows-1252 shows
             first_rejects=counts.first_rejects,
             column_map=field_map.as_record(),
-            notes=warnings.notes(),
+            notes={"format": source_format} | warnings.notes(),
+            staged_into=self.declaration.table,
         )
 
 

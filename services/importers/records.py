@@ -9,6 +9,7 @@ import codecs
 import io
 import json
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import IO, Final
 
 import ijson
@@ -58,14 +59,31 @@ def _json_objects(stream: IO[bytes]) -> Iterator[object]:
     return iter(ijson.items(stream, "item"))
 
 
+@dataclass
+class ReadNotes:
+    """What reading a file found out: the encoding its text was decoded with (None for a JSON array, read as bytes)."""
+
+    encoding: str | None = None
+
+    def decoding(self, source: Source) -> str:
+        """The source's text encoding (see `detect_encoding`), noted."""
+        self.encoding = detect_encoding(source)
+        return self.encoding
+
+
 def iter_source_records(
-    source: Source, source_format: SourceFormat, declaration: KindDeclaration, check_required: RequiredCheck
+    source: Source,
+    source_format: SourceFormat,
+    declaration: KindDeclaration,
+    check_required: RequiredCheck,
+    notes: ReadNotes | None = None,
 ) -> Iterator[SourceRecord | Reject]:
     """The file's records; BadFileError when a required column is missing from the first record."""
+    notes = notes or ReadNotes()
     if source_format == "csv":
-        yield from _csv_records(source, declaration, check_required)
+        yield from _csv_records(source, declaration, check_required, notes)
     elif source_format == "ndjson":
-        yield from _checked(_ndjson_records(source), declaration, check_required)
+        yield from _checked(_ndjson_records(source, notes), declaration, check_required)
     else:
         yield from _checked(_json_records(source), declaration, check_required)
 
@@ -82,14 +100,14 @@ def _checked(
 
 
 def _csv_records(
-    source: Source, declaration: KindDeclaration, check_required: RequiredCheck
+    source: Source, declaration: KindDeclaration, check_required: RequiredCheck, notes: ReadNotes
 ) -> Iterator[SourceRecord | Reject]:
-    with open_text(source, detect_encoding(source)) as lines:
-        records = iter_csv_records(lines)
+    with open_text(source, notes.decoding(source)) as lines:
+        records = iter_csv_records(lines, recover_quotes=True)  # a stray quote costs its own record only
         header = next((cells for _, _, cells, _, _ in records if cells and any(c.strip() for c in cells)), None)
         if header is None:
             raise BadFileError("the file has no header row (it is empty or blank)")
-        names = [name.strip() for name in header]
+        names = [name.strip() or f"column {i + 1}" for i, name in enumerate(header)]  # a blank name is its place
         check_required(declaration, names, "the header")
         for start, _, cells, text, error in records:
             if cells is None:
@@ -120,8 +138,8 @@ def _is_utf8(source: Source) -> bool:
     return True
 
 
-def _ndjson_records(source: Source) -> Iterator[SourceRecord | Reject]:
-    with open_text(source, detect_encoding(source)) as lines:
+def _ndjson_records(source: Source, notes: ReadNotes) -> Iterator[SourceRecord | Reject]:
+    with open_text(source, notes.decoding(source)) as lines:
         for line_no, line in enumerate(lines, start=1):
             if not line.strip():
                 continue

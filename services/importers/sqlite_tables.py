@@ -19,11 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.db import driver_connection
 from core.errors import BadFileError
 from core.logfmt import log_event
-from services.column_matching import match_columns
 from services.declarations import KindDeclaration
 from services.importers.base import LoadJob, LoadResult, Reject
 from services.importers.copying import CopyTarget, copy_rows
-from services.importers.declared import FieldMap, WarningCounter, claims_match, copy_columns, mapped_lines
+from services.importers.declared import FieldMap, WarningCounter, claims, copy_columns, mapped_lines, missing_required
 from services.importers.records import SourceRecord
 
 logger = logging.getLogger(__name__)
@@ -45,8 +44,7 @@ def plan_tables(tables: dict[str, list[str]], declarations: tuple[KindDeclaratio
     plans = []
     for table, columns in sorted(tables.items()):
         for declaration in declarations:
-            matched = match_columns(columns, declaration.columns)
-            if not matched.missing_required and claims_match(declaration, matched):
+            if not missing_required(declaration, columns) and claims(declaration, columns):
                 plans.append(TablePlan(table, tuple(columns), declaration))
                 break
     return plans
@@ -99,7 +97,7 @@ class SqliteTableImporter:
         """Stream the table's rows into the kind's staging table inside the caller's transaction."""
         field_map = FieldMap(self.plan.declaration)
         warnings = WarningCounter()
-        target = CopyTarget(job.staging_schema, self.kind, copy_columns(self.plan.declaration))
+        target = CopyTarget(job.staging_schema, self.plan.declaration.table, copy_columns(self.plan.declaration))
         with job.source.local_path() as path:
 
             def rows() -> Iterator[str | Reject]:
@@ -117,6 +115,7 @@ class SqliteTableImporter:
             first_rejects=counts.first_rejects,
             column_map=field_map.as_record() | {"table": self.plan.table},
             notes=warnings.notes(),
+            staged_into=self.plan.declaration.table,
         )
 
 

@@ -1,4 +1,4 @@
--- One row per leads file, in load order: what its snapshot did.
+-- One row per leads file (each partner's files too), in load order: what its snapshot did to its partner's leads.
 CREATE OR REPLACE VIEW lead_changes AS
 SELECT loads.file_name,
        count(*) FILTER (WHERE changes.change = 'new') AS new_leads,

@@ -27,11 +27,108 @@ type = "integer"
 
 
 def test_the_shipped_leads_declaration_is_valid() -> None:
-    [leads] = load_declarations([SHIPPED_KINDS_DIR])
+    leads = load_declarations([SHIPPED_KINDS_DIR])[0]
 
     assert leads.kind == "leads" and leads.snapshot and leads.key == ("lead_id",)
     assert [c.name for c in leads.required] == ["lead_id", "company"]
     assert {"csv", "json", "ndjson", "sqlite"} == set(leads.formats)
+    assert leads.partner is None and leads.table == "leads"
+
+
+def test_the_shipped_partner_kinds_stage_into_leads_each_with_its_partner() -> None:
+    _, *partners = load_declarations([SHIPPED_KINDS_DIR])
+
+    assert [(p.kind, p.table, p.partner) for p in partners] == [
+        ("leads_nevada_dpbh", "leads", "Nevada DPBH"),
+        ("leads_oklahoma_ohs", "leads", "Oklahoma Human Services"),
+        ("leads_texas_dhhs", "leads", "Texas DHHS"),
+    ]
+    assert [sorted(p.derived) for p in partners] == [["address", "city", "zip"], ["contact_name", "lead_id"], []]
+
+
+PARTNER = """
+kind = "widgets_acme"
+partner = "Acme"
+stage_into = "widgets"
+formats = ["csv"]
+key = ["sku"]
+snapshot = true
+
+[[columns]]
+name = "sku"
+type = "text"
+required = true
+
+[[columns]]
+name = "units"
+type = "integer"
+aliases = ["Qty"]
+
+[[derive]]
+from = "Item"
+pattern = '(?P<sku>W-[0-9]+)$'
+"""
+
+
+def _load(tmp_path: Path, partner: str, widgets: str = GOOD.replace("key = [", "snapshot = true\nkey = [")) -> None:
+    (tmp_path / "widgets.toml").write_text(widgets, encoding="utf-8")
+    (tmp_path / "widgets_acme.toml").write_text(partner, encoding="utf-8")
+    load_declarations([tmp_path])
+
+
+def test_a_partner_kind_staging_into_another_kind_loads(tmp_path: Path) -> None:
+    _load(tmp_path, PARTNER)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('stage_into = "widgets"', 'stage_into = "gadgets"'), "'gadgets' is not a declared kind with a staging table"),
+        (('name = "units"\ntype = "integer"', 'name = "units"\ntype = "text"'), "column 'units' must be one of"),
+        (('name = "units"', 'name = "colour"'), "column 'colour' must be one of 'widgets''s columns"),
+        (("snapshot = true", "snapshot = false\npartner_note = 1"), "partner_note: Extra inputs are not permitted"),
+    ],
+)
+def test_a_partner_kind_that_does_not_fit_its_target_table_is_refused(
+    tmp_path: Path, change: tuple[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        _load(tmp_path, PARTNER.replace(*change, 1))
+
+    assert str(raised.value).startswith(str(tmp_path / "widgets_acme.toml"))
+    assert message in str(raised.value)
+
+
+def test_a_partner_kind_must_be_a_snapshot_like_its_target(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="snapshot and key must be those of 'widgets'"):
+        _load(tmp_path, PARTNER.replace('partner = "Acme"\n', "").replace("snapshot = true", "snapshot = false"))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("'(?P<sku>W-[0-9]+)$'", "'(?P<sku>W-[0-9+)$'"), "derive.0.pattern: not a valid regular expression"),
+        (("'(?P<sku>W-[0-9]+)$'", "'W-[0-9]+$'"), "derive.0.pattern: the pattern has no named group"),
+        (("'(?P<sku>W-[0-9]+)$'", "'(?P<sku>(W-?[0-9]+)+)$'"), "derive.0.pattern: a repeated part of the pattern"),
+        (("'(?P<sku>W-[0-9]+)$'", "'(?P<colour>W)$'"), "derive.0: group 'colour' names no declared column"),
+        (('from = "Item"', 'from = ""'), "derive.0.from.0: String should have at least 1 character"),
+        (('partner = "Acme"', 'partner = " Acme"'), "partner: String should match pattern"),
+        (("snapshot = true", "snapshot = false"), "partner is kept in the partner column of snapshot kinds only"),
+        (('stage_into = "widgets"', 'stage_into = "widgets_acme"'), "stage_into names the kind itself"),
+        (("required = true\n", 'required = true\naliases = ["Item Code"]\n'), "column 'sku' is derived"),
+    ],
+)
+def test_a_broken_partner_declaration_names_the_field_and_the_reason(change: tuple[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_declaration(PARTNER.replace(*change, 1), "kinds/widgets_acme.toml")
+
+    assert message in str(raised.value)
+
+
+def test_a_snapshot_kinds_staging_table_keeps_the_partner_first() -> None:
+    declaration = parse_declaration(GOOD.replace("key = [", "snapshot = true\nkey = ["), "widgets.toml")
+
+    assert [c.name for c in staging_columns(declaration)] == ["partner", "sku", "units"]
 
 
 def test_a_good_declaration_parses() -> None:
