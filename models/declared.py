@@ -2,19 +2,22 @@
 
 Each declared kind gets a real table `staging.<kind>`: lineage (file_id, line_no, source_table for
 SQLite files), the declared columns (typed by the caller, services.declarations), and `extra` for
-fields the declaration does not know. Alembic sees these models like any other once registered.
+fields the declaration does not know. A kind whose key replaces also gets `<dw>.current_<kind>`: the
+same columns, one row per key, from the latest file that had it (filled by `--pipeline`). Alembic sees
+these tables like any other once registered.
 """
 
 from collections.abc import Sequence
 from typing import Any, Final
 
-from sqlalchemy import BigInteger, Column, Index, Integer, Table, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, PrimaryKeyConstraint, Table, Text
 from sqlalchemy.dialects.postgresql import JSONB
 
-from models.base import STAGING, Base
+from models.base import STAGING, WAREHOUSE, Base
 
 LINEAGE_COLUMNS: Final = ("file_id", "line_no", "source_table")  # before the declared columns
 EXTRA_COLUMN: Final = "extra"  # after them: the fields the declaration does not know, as JSONB
+CURRENT_TABLE_PREFIX: Final = "current_"
 
 
 def declared_table(kind: str, columns: Sequence[Column[Any]]) -> Table:
@@ -32,6 +35,25 @@ def declared_table(kind: str, columns: Sequence[Column[Any]]) -> Table:
         Column(EXTRA_COLUMN, JSONB, nullable=True),
         Index(f"ix_{kind}_file_id", "file_id", postgresql_using="brin"),
         schema=STAGING,
+    )
+
+
+def current_table(kind: str, columns: Sequence[Column[Any]], key: Sequence[str]) -> Table:
+    """The current rows of a kind whose key replaces: one per key, in the warehouse (registered once per kind)."""
+    name = CURRENT_TABLE_PREFIX + kind
+    existing = Base.metadata.tables.get(f"{WAREHOUSE}.{name}")
+    if existing is not None:
+        return existing
+    return Table(
+        name,
+        Base.metadata,
+        Column("file_id", BigInteger, nullable=False),
+        Column("line_no", Integer, nullable=False),
+        Column("source_table", Text, nullable=True),
+        *columns,
+        Column(EXTRA_COLUMN, JSONB, nullable=True),
+        PrimaryKeyConstraint(*key),
+        schema=WAREHOUSE,
     )
 
 

@@ -1,8 +1,10 @@
 """Declared kinds: file kinds described in a TOML file in `services/kinds/` (or `kinds_dir`) instead of code.
 
 A declaration names the kind, the formats it takes, its columns (canonical name, type, required,
-aliases), its key, and whether each file is a full snapshot. It is validated at start-up; a broken
-one stops the service with the file, the field and the reason.
+aliases), its key, and whether each file is a full snapshot; a kind may also say which cell values mean
+null and whether a later file's row replaces an earlier one with the same key. It is validated at
+start-up; a broken one stops the service with the file, the field and the reason. Kinds that belong
+together (with their views and exports) live in a bundle folder: services/bundles.py.
 """
 
 import tomllib
@@ -17,11 +19,12 @@ from sqlalchemy import Column
 
 from core.errors import ConfigError
 from models.base import Base
-from models.declared import EXTRA_COLUMN, LINEAGE_COLUMNS, declared_model
+from models.declared import CURRENT_TABLE_PREFIX, EXTRA_COLUMN, LINEAGE_COLUMNS, current_table, declared_model
 from services.column_matching import header_key
 from services.column_types import COLUMN_TYPES
 
 SHIPPED_KINDS_DIR: Final = Path(__file__).resolve().parent / "kinds"
+MAX_IDENTIFIER_CHARS: Final = 63  # Postgres truncates longer names
 BUILT_IN_KINDS: Final = frozenset({"job_titles", "nem12", "sqlite"})
 RESERVED_COLUMNS: Final = frozenset({*LINEAGE_COLUMNS, EXTRA_COLUMN})
 
@@ -88,6 +91,24 @@ class KindDeclaration(BaseModel):
                 if owner != column.name:
                     raise ValueError(f"alias {spelling!r} of {column.name!r} also names column {owner!r}")
 
+    # ---- Bundles (issue #16): null markers, keys that replace --------------------------------------------------
+    # Cell values that mean null in this kind's files, compared with the trimmed value (`null`, `\N`, `NA`);
+    # an empty or blank cell is null already.
+    null_markers: tuple[Annotated[str, Field(min_length=1)], ...] = ()
+    # A later file's row replaces an earlier row with the same key: `--pipeline` keeps the current rows in
+    # `<dw_schema>.current_<kind>` (and, with `snapshot`, removes the keys a newer file no longer lists).
+    replace_by_key: bool = False
+
+    @model_validator(mode="after")
+    def _check_replacing(self) -> Self:
+        if self.replace_by_key and not self.key:
+            raise ValueError("replace_by_key needs a key: the columns that identify a row across files")
+        if self.replace_by_key and len(CURRENT_TABLE_PREFIX + self.kind) > MAX_IDENTIFIER_CHARS:
+            raise ValueError(f"kind {self.kind!r} is too long for replace_by_key (its current table's name)")
+        if any(marker != marker.strip() for marker in self.null_markers):
+            raise ValueError("null_markers are compared with trimmed values: write them without surrounding spaces")
+        return self
+
     @property
     def required(self) -> tuple[ColumnDeclaration, ...]:
         """The columns every row must have."""
@@ -118,7 +139,11 @@ def load_declarations(folders: Sequence[Path]) -> tuple[KindDeclaration, ...]:
 
 
 def register_declared_models(declarations: Sequence[KindDeclaration]) -> list[type[Base]]:
-    """Add every declared kind's staging model, typed from the column-type registry, to the models' metadata."""
+    """Add every declared kind's staging model, typed from the column-type registry, to the models' metadata
+    (and the table of current rows of a kind whose key replaces)."""
+    for declaration in declarations:
+        if declaration.replace_by_key:
+            current_table(declaration.kind, staging_columns(declaration), declaration.key)
     return [declared_model(declaration.kind, staging_columns(declaration)) for declaration in declarations]
 
 

@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -67,7 +68,8 @@ def map_fields(fields: Mapping[str, object], line_no: int, field_map: FieldMap) 
     declaration = field_map.declaration
     raw: dict[str, object] = {}
     extra: dict[str, object] = {}
-    for name, value in fields.items():
+    for name, written in fields.items():
+        value = _unless_null_marker(written, declaration.null_markers)
         canonical = field_map.column_for(name)
         if canonical is None:
             if value not in (None, ""):
@@ -91,9 +93,21 @@ def map_fields(fields: Mapping[str, object], line_no: int, field_map: FieldMap) 
     return Mapped(line_no, values, extra, tuple(warnings))
 
 
+def _unless_null_marker(value: object, null_markers: tuple[str, ...]) -> object:
+    """None for a text value that is one of the kind's null markers (`null`, `\\N`), else the value."""
+    return None if null_markers and isinstance(value, str) and value.strip() in null_markers else value
+
+
+# A JSON number is exact as written; beyond this exponent, plain notation would be absurdly long.
+_MAX_PLAIN_EXPONENT: Final = 1000
+
+
 def _text(value: object) -> str | None:
     if value is None or isinstance(value, str):
         return value
+    if isinstance(value, Decimal):  # a JSON number: in plain notation, so `1E+2` reads as the whole number 100
+        exponent = value.as_tuple().exponent
+        return format(value, "f") if isinstance(exponent, int) and abs(exponent) <= _MAX_PLAIN_EXPONENT else str(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | dict):
