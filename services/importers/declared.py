@@ -194,6 +194,12 @@ class DeclaredImporter:
             return False
         return claims(self.declaration, source_fields(head, source_format))
 
+    def fit(self, head: bytes) -> tuple[bool, int]:
+        """How well the file's field names fit this kind, to choose among kinds that all accept it:
+        whether it has every required column, then how many of the kind's columns it has."""
+        matched = match_columns(source_fields(head, sniff_format(head)), self.declaration.columns)
+        return (not matched.missing_required, len(matched.positions))
+
     async def load(self, conn: AsyncConnection, job: LoadJob) -> LoadResult:
         """Stream the file's records into the kind's staging table inside the caller's transaction."""
         source_format = _format_of(job)

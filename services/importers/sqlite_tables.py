@@ -41,14 +41,17 @@ class TablePlan:
 
 
 def plan_tables(tables: dict[str, list[str]], declarations: tuple[KindDeclaration, ...]) -> list[TablePlan]:
-    """Which tables load as which kind: the first kind (in declaration order) whose required columns they have."""
+    """Which tables load as which kind: of the kinds whose required columns a table has, the one with the most
+    of its columns (the first in declaration order of equals)."""
     plans = []
     for table, columns in sorted(tables.items()):
+        fits = []
         for declaration in declarations:
             matched = match_columns(columns, declaration.columns)
             if not matched.missing_required and claims_match(declaration, matched):
-                plans.append(TablePlan(table, tuple(columns), declaration))
-                break
+                fits.append((len(matched.positions), declaration))
+        if fits:  # max() keeps the first of equals
+            plans.append(TablePlan(table, tuple(columns), max(fits, key=lambda fit: fit[0])[1]))
     return plans
 
 
