@@ -19,7 +19,7 @@ from core.db import (
     drop_schemas,
     make_migration,
     migrate,
-    missing_declared_tables,
+    missing_tables,
     resolve_database_url,
     short_error,
     wait_for_db,
@@ -29,7 +29,7 @@ from core.logfmt import log_event, logfmt_value
 from core.logs import setup_logging
 
 if TYPE_CHECKING:  # the modes import what they need when they run, so `--health` starts quickly
-    from services.declarations import KindDeclaration
+    from services.bundles import Catalogue
 
 logger = logging.getLogger("main")
 
@@ -124,10 +124,11 @@ def _run_logging_failures(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from services.declarations import load_declarations, register_declared_models
+    from services.bundles import catalogue_for
+    from services.declarations import register_declared_models
 
-    declarations = load_declarations(settings.kind_folders)
-    register_declared_models(declarations)
+    catalogue = catalogue_for(settings)
+    register_declared_models(catalogue.all_declarations)
     url = await asyncio.to_thread(resolve_database_url, settings)
     engine = create_engine(settings, url)
     try:
@@ -141,14 +142,22 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             path = await asyncio.to_thread(make_migration, settings, url, args.make_migration)
             log_event(logger, "migration_written", path=path, note="review it, then start the service")
             return EXIT_OK
-        await _check_declared_tables(engine, settings, [d.kind for d in declarations])
-        return await _run_mode(args, settings, engine, url, declarations)
+        await _check_declared_tables(engine, settings, catalogue)
+        return await _run_mode(args, settings, engine, url, catalogue)
     finally:
         await engine.dispose()
 
 
-async def _check_declared_tables(engine: AsyncEngine, settings: Settings, kinds: list[str]) -> None:
-    missing = await missing_declared_tables(engine, settings.staging_schema, kinds)
+async def _check_declared_tables(engine: AsyncEngine, settings: Settings, catalogue: "Catalogue") -> None:
+    from services.current_rows import current_table_name
+
+    tables = [(settings.staging_schema, declaration.kind) for declaration in catalogue.declarations]
+    tables += [
+        (settings.dw_schema, current_table_name(declaration.kind))
+        for declaration in catalogue.declarations
+        if declaration.replace_by_key
+    ]
+    missing = [table for _, table in await missing_tables(engine, tables)]
     if missing:
         raise ConfigError(
             f"declared kind(s) {', '.join(missing)} have no staging table: generate the migration with "
@@ -161,30 +170,31 @@ async def _run_mode(
     settings: Settings,
     engine: AsyncEngine,
     url: str,
-    declarations: "tuple[KindDeclaration, ...]",
+    catalogue: "Catalogue",
 ) -> int:
     if args.status:
         from services.status import fetch_status, render_json, render_table
 
-        rows = await fetch_status(engine)
+        rows = await fetch_status(engine, catalogue.bundle_of)
         print(render_json(rows) if args.json else render_table(rows))
         return EXIT_OK
     if args.pipeline:
         from services.warehouse import build_warehouse
 
-        await build_warehouse(engine, settings)
+        await build_warehouse(engine, settings, catalogue)
         return EXIT_OK
     if args.analysis:
         from services.analysis import run_analysis
 
-        await run_analysis(engine, settings)
+        await run_analysis(engine, settings, catalogue)
         return EXIT_OK
     if args.check:
         from services import check
         from services.importers import importers_for
         from services.ingest import Ingestor
 
-        results = await check.check_files(Ingestor(engine, settings, importers=importers_for(declarations)), args.check)
+        importers = importers_for(catalogue.declarations)
+        results = await check.check_files(Ingestor(engine, settings, importers=importers), args.check)
         print(check.render_json(results) if args.json else check.render_text(results).rstrip("\n"))
         return EXIT_OK if check.all_would_load(results) else EXIT_FAILED
     if args.export_sql is not None:
@@ -192,7 +202,7 @@ async def _run_mode(
 
         await export_meter_readings(engine, settings, args.export_sql, is_interval=args.interval)
         return EXIT_OK
-    return await _serve(settings, engine, url, declarations, is_once=args.once is not None)
+    return await _serve(settings, engine, url, catalogue, is_once=args.once is not None)
 
 
 def _stop_during_start_up(signum: int, frame: object) -> None:
@@ -220,9 +230,7 @@ def _requeue(settings: Settings, names: list[str]) -> int:
     return EXIT_FAILED if done.not_found else EXIT_OK
 
 
-async def _serve(
-    settings: Settings, engine: AsyncEngine, url: str, declarations: "tuple[KindDeclaration, ...]", *, is_once: bool
-) -> int:
+async def _serve(settings: Settings, engine: AsyncEngine, url: str, catalogue: "Catalogue", *, is_once: bool) -> int:
     from services.importers import importers_for, known_kinds
     from services.importers.copying import GIL_SWITCH_SECONDS
     from services.ingest import Ingestor
@@ -241,9 +249,11 @@ async def _serve(
         max_reject_ratio=settings.max_reject_ratio,
         staging_schema=settings.staging_schema,
         dw_schema=settings.dw_schema,
+        bundles=",".join(bundle.name for bundle in catalogue.enabled_bundles),
+        bundles_off=",".join(sorted(catalogue.disabled)),
     )
     sys.setswitchinterval(GIL_SWITCH_SECONDS)  # keeps COPY fed while rows are parsed in a thread
-    ingestor = Ingestor(engine, settings, importers=importers_for(declarations))  # declarations read once
+    ingestor = Ingestor(engine, settings, importers=importers_for(catalogue.declarations))  # declarations read once
     monitor = await start_monitor(settings, engine, known_kinds(ingestor.importers), is_watch=not is_once)
     watcher = Watcher(ingestor, settings, is_once=is_once, monitor=monitor)
     stop = asyncio.Event()

@@ -209,15 +209,15 @@ async def migrate(settings: Settings, url: str) -> None:
     log_event(logger, "db_migrated", revision="head")
 
 
-async def missing_declared_tables(engine: AsyncEngine, schema: str, kinds: list[str]) -> list[str]:
-    """The declared kinds whose staging table does not exist (their migration was never made or run)."""
+async def missing_tables(engine: AsyncEngine, tables: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The (schema, table) pairs that do not exist (declared kinds whose migration was never made or run)."""
     missing = []
     async with engine.connect() as conn:
         preparer = conn.dialect.identifier_preparer
-        for kind in kinds:
-            name = f"{preparer.quote_schema(schema)}.{preparer.quote(kind)}"
+        for schema, table in tables:
+            name = f"{preparer.quote_schema(schema)}.{preparer.quote(table)}"
             if (await conn.execute(text("SELECT to_regclass(:name)"), {"name": name})).scalar_one() is None:
-                missing.append(kind)
+                missing.append((schema, table))
     return missing
 
 

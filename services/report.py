@@ -1,7 +1,7 @@
 """The HTML report: one self-contained page (inline SVG, no scripts, no network) with a bar chart per view."""
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final
@@ -30,6 +30,8 @@ class ViewResult:
     columns: tuple[str, ...]
     rows: tuple[tuple[object, ...], ...]
     row_count: int
+    # A bundle's view may say how to present it (services/bundles.py: `description`, a `chart` hint), as plain data.
+    presentation: Mapping[str, object] | None = None
 
 
 def _is_number(value: object) -> bool:
@@ -98,6 +100,9 @@ def render_section(view: ViewResult) -> str:
     shown_of = len(bars) if is_summary else view.row_count  # what the chart or the table cuts at MAX_BARS
     if shown_of > MAX_BARS:
         body += f'<p class="note">The first {MAX_BARS} of {shown_of} rows; {html.escape(view.name)}.csv has all.</p>'
+    description = (view.presentation or {}).get("description")
+    if isinstance(description, str):
+        body = f'<p class="description">{html.escape(description)}</p>{body}'
     return f'<section id="{html.escape(view.name)}"><h2>{html.escape(view.name)}</h2>{body}</section>'
 
 

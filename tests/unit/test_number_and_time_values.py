@@ -44,7 +44,8 @@ def test_decimals_are_read_exactly_as_written(raw: str, value: Decimal) -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", ["1,5", "1,20", "12,34.5", "nan", "NaN", "inf", "-Infinity", "$12", "12%", "1 200", "0x1F", "1.2.3", "e5", "."]
+    "raw",
+    ["1,5", "1,20", "12,34.5", "nan", "NaN", "inf", "-Infinity", "$12", "12%", "1 200", "0x1F", "1.2.3", "e5", "."],
 )
 def test_values_that_would_give_a_wrong_or_no_number_are_refused_with_the_value(raw: str) -> None:
     with pytest.raises(ValueError, match="is not a decimal number"):
@@ -114,7 +115,11 @@ def test_timestamps_with_a_zone_are_instants(raw: str, value: datetime.datetime)
 
 @pytest.mark.parametrize(
     ("raw", "reason"),
-    [("2021-01-01 00:30:00", "has no time zone"), ("2021-01-01", "has no time zone"), ("2021-01-01 00:30+25", "offset")],
+    [
+        ("2021-01-01 00:30:00", "has no time zone"),
+        ("2021-01-01", "has no time zone"),
+        ("2021-01-01 00:30+25", "offset"),
+    ],
 )
 def test_a_timestamptz_without_a_zone_or_with_an_impossible_one_is_refused(raw: str, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):

@@ -62,3 +62,14 @@ def test_an_empty_ledger_is_an_empty_json_list() -> None:
 def test_a_part_of_a_container_shows_as_container_slash_part() -> None:
     rows = [status_row(file_name="case_study.db", part_name="agreement", kind="agreement")]
     assert render_table(rows).splitlines()[1].startswith("case_study.db/agreement  agreement")
+
+
+def test_the_bundle_of_each_kind_gets_a_column_when_any_row_has_one() -> None:
+    part = status_row(file_name="case_study.db", part_name="agreement", kind="smart_meter_agreements", status="loaded")
+    part["bundle"] = "smart_meter"
+
+    assert render_table([part, LOADED]).splitlines()[:2] == [
+        "file                     kind                    status  rows  rejected  seconds  error  bundle",
+        "case_study.db/agreement  smart_meter_agreements  loaded                                  smart_meter",
+    ]
+    assert "bundle" not in render_table([LOADED]).splitlines()[0]
