@@ -73,8 +73,8 @@ async def _create_and_export(
             await conn.execute(text(search_path_sql(conn, settings.dw_schema, settings.staging_schema)))
             for step in steps:
                 await conn.execute(text(step.sql))
-            for bundle_view in bundle_views:
-                await create_view(conn, bundle_view)
+            for bundle_view in bundle_views:  # each after the views it reads
+                await create_view(conn, bundle_view, {view.name for view in bundle_views})
             views = []
             for name in names:
                 temporary = run.renames.enter_context(replaced_atomically(settings.exports_dir / f"{name}.csv"))

@@ -57,17 +57,40 @@ class ExportRun:
         return self.renames.enter_context(replaced_if_changed(self.folder / name, self.changed))
 
 
-async def create_view(conn: AsyncConnection, view: BundleView) -> None:
-    """CREATE OR REPLACE the view in the current schema; a view whose columns changed is dropped and made anew."""
+# The views that depend on a view, directly or through others (what DROP VIEW … CASCADE would drop).
+_DEPENDENT_VIEWS: Final = """
+WITH RECURSIVE dependent (oid) AS (
+    SELECT rewrite.ev_class FROM pg_depend AS depend JOIN pg_rewrite AS rewrite ON rewrite.oid = depend.objid
+    WHERE depend.refobjid = CAST(:view AS regclass) AND rewrite.ev_class <> depend.refobjid
+    UNION
+    SELECT rewrite.ev_class FROM dependent
+    JOIN pg_depend AS depend ON depend.refobjid = dependent.oid
+    JOIN pg_rewrite AS rewrite ON rewrite.oid = depend.objid
+    WHERE rewrite.ev_class <> depend.refobjid
+)
+SELECT DISTINCT CAST(CAST(oid AS regclass) AS text) AS name FROM dependent
+"""
+
+
+async def create_view(conn: AsyncConnection, view: BundleView, remade: set[str]) -> None:
+    """CREATE OR REPLACE the view in the current schema. A view whose columns changed is dropped and made anew,
+    with the views that read it when all of them are in `remade` (made again after it); ConfigError otherwise."""
     name = conn.dialect.identifier_preparer.quote(view.name)
     try:
         async with conn.begin_nested():
             await conn.execute(text(f"CREATE OR REPLACE VIEW {name} AS {view.query}"))
+        return
     except DBAPIError as exc:
         if sqlstate_of(exc) not in _CHANGED_VIEW_COLUMNS:
             raise
-        await conn.execute(text(f"DROP VIEW {name}"))  # RESTRICT: a view of someone else's on it stops us here
-        await conn.execute(text(f"CREATE VIEW {name} AS {view.query}"))
+    dependents = set((await conn.execute(text(_DEPENDENT_VIEWS), {"view": name})).scalars())
+    if foreign := sorted(dependents - remade):
+        raise ConfigError(
+            f"{view.source}: the view's columns changed, and {', '.join(foreign)} (not a view of a bundle that is on) "
+            "reads it; drop or change that view first"
+        )
+    await conn.execute(text(f"DROP VIEW {name} CASCADE"))  # only views that are made again below
+    await conn.execute(text(f"CREATE VIEW {name} AS {view.query}"))
 
 
 async def export_bundle_view(conn: AsyncConnection, schema: str, view: BundleView, run: ExportRun) -> ViewResult:
