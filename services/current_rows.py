@@ -37,12 +37,16 @@ def merge_sql(declaration: KindDeclaration) -> str:
     """Upsert one file's staged rows into the current table by key; counts the rows added and replaced."""
     columns = [*LINEAGE_COLUMNS, *(column.name for column in declaration.columns), EXTRA_COLUMN]
     listed = ", ".join(map(quoted, columns))
+    key = ", ".join(map(quoted, declaration.key))
     updates = ", ".join(f"{quoted(name)} = excluded.{quoted(name)}" for name in columns if name not in declaration.key)
+    # DISTINCT ON: the loader keeps a key unique within a file already; should a duplicate ever reach staging, the
+    # first row still wins here rather than failing the whole build ("cannot affect row a second time").
     return (
         "WITH merged AS (\n"
         f"    INSERT INTO {quoted(current_table_name(declaration.kind))} AS target ({listed})\n"
-        f"    SELECT {listed} FROM {quoted(declaration.kind)} WHERE file_id = :file_id\n"
-        f"    ON CONFLICT ({', '.join(map(quoted, declaration.key))}) DO UPDATE SET {updates}\n"
+        f"    SELECT DISTINCT ON ({key}) {listed} FROM {quoted(declaration.kind)} WHERE file_id = :file_id\n"
+        f"    ORDER BY {key}, line_no\n"
+        f"    ON CONFLICT ({key}) DO UPDATE SET {updates}\n"
         "    WHERE target.file_id < excluded.file_id\n"
         "    RETURNING (xmax = 0) AS is_new\n"
         ")\n"

@@ -263,3 +263,25 @@ async def test_a_view_of_someone_else_on_a_bundle_view_is_never_dropped_with_it(
         assert await fetch_all(engine, "SELECT year FROM datawarehouse.analyst_view") == [{"year": 1}]
     finally:
         await admin(engine, "DROP VIEW datawarehouse.analyst_view")
+
+
+async def test_a_key_twice_in_one_staged_file_keeps_the_first_row_rather_than_failing_the_build(
+    engine: AsyncEngine, settings: Settings
+) -> None:
+    # The loader rejects a repeated key inside a file; rows staged some other way must not break --pipeline.
+    await admin(
+        engine,
+        "INSERT INTO staging.file_loads (id, file_name, kind, status, worker) "
+        "OVERRIDING SYSTEM VALUE VALUES (1, 'm.csv', 'smart_meter_meterpoints', 'loaded', 't')",
+    )
+    await admin(
+        engine,
+        "INSERT INTO staging.smart_meter_meterpoints (file_id, line_no, meterpoint_id, region) "
+        "VALUES (1, 3, 'a', 'Later'), (1, 2, 'a', 'First')",
+    )
+
+    totals = await build_warehouse(engine, settings)
+
+    assert totals["current_rows_added"] == 1
+    rows = await fetch_all(engine, "SELECT region, line_no FROM datawarehouse.current_smart_meter_meterpoints")
+    assert rows == [{"region": "First", "line_no": 2}]

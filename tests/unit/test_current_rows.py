@@ -29,6 +29,7 @@ def test_a_kind_whose_key_replaces_merges_each_file_by_key_and_only_a_later_file
     sql = merge_sql(parse_declaration(READINGS, "readings.toml"))
 
     assert 'INSERT INTO "current_readings" AS target ("file_id", "line_no", "source_table", "meter"' in sql
+    assert 'SELECT DISTINCT ON ("meter", "start") "file_id"' in sql and 'ORDER BY "meter", "start", line_no' in sql
     assert 'FROM "readings" WHERE file_id = :file_id' in sql
     assert 'ON CONFLICT ("meter", "start") DO UPDATE SET "file_id" = excluded."file_id"' in sql
     assert '"meter" = excluded' not in sql  # the key itself is never updated
