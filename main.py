@@ -142,20 +142,24 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             path = await asyncio.to_thread(make_migration, settings, url, args.make_migration)
             log_event(logger, "migration_written", path=path, note="review it, then start the service")
             return EXIT_OK
-        await _check_declared_tables(engine, settings, catalogue)
+        await _check_declared_tables(engine, settings, catalogue, is_warehouse=args.pipeline or args.analysis)
         return await _run_mode(args, settings, engine, url, catalogue)
     finally:
         await engine.dispose()
 
 
-async def _check_declared_tables(engine: AsyncEngine, settings: Settings, catalogue: "Catalogue") -> None:
+async def _check_declared_tables(
+    engine: AsyncEngine, settings: Settings, catalogue: "Catalogue", *, is_warehouse: bool
+) -> None:
+    # The staging tables, which loading needs; the tables of current rows too when building or reading the
+    # warehouse (a loader's role may have no privileges on the warehouse schema at all).
     from services.current_rows import current_table_name
 
     tables = [(settings.staging_schema, declaration.kind) for declaration in catalogue.declarations]
     tables += [
         (settings.dw_schema, current_table_name(declaration.kind))
         for declaration in catalogue.declarations
-        if declaration.replace_by_key
+        if declaration.replace_by_key and is_warehouse
     ]
     missing = [table for _, table in await missing_tables(engine, tables)]
     if missing:

@@ -76,9 +76,9 @@ async def create_view(conn: AsyncConnection, view: BundleView, remade: set[str])
     """CREATE OR REPLACE the view in the current schema. A view whose columns changed is dropped and made anew,
     with the views that read it when all of them are in `remade` (made again after it); ConfigError otherwise."""
     name = conn.dialect.identifier_preparer.quote(view.name)
-    try:
+    try:  # the query goes to the server as written (no `:name` parameters are looked for in it)
         async with conn.begin_nested():
-            await conn.execute(text(f"CREATE OR REPLACE VIEW {name} AS {view.query}"))
+            await conn.exec_driver_sql(f"CREATE OR REPLACE VIEW {name} AS {view.query}")
         return
     except DBAPIError as exc:
         if sqlstate_of(exc) not in _CHANGED_VIEW_COLUMNS:
@@ -89,8 +89,8 @@ async def create_view(conn: AsyncConnection, view: BundleView, remade: set[str])
             f"{view.source}: the view's columns changed, and {', '.join(foreign)} (not a view of a bundle that is on) "
             "reads it; drop or change that view first"
         )
-    await conn.execute(text(f"DROP VIEW {name} CASCADE"))  # only views that are made again below
-    await conn.execute(text(f"CREATE VIEW {name} AS {view.query}"))
+    await conn.exec_driver_sql(f"DROP VIEW {name} CASCADE")  # only views that are made again below
+    await conn.exec_driver_sql(f"CREATE VIEW {name} AS {view.query}")
 
 
 async def export_bundle_view(conn: AsyncConnection, schema: str, view: BundleView, run: ExportRun) -> ViewResult:

@@ -201,7 +201,7 @@ async def test_views_read_other_views_whatever_their_numbers_and_export_as_decla
                 "FROM helper_winners GROUP BY 1, 2 ORDER BY 2, 1"
             ),
             "030_helper_winners.sql": 'SELECT year, "Race Winning driverId" AS driver_id FROM season_stats '
-            'WHERE "Race Winning driverId" IS NOT NULL',
+            "WHERE \"Race Winning driverId\" IS NOT NULL AND ':not_a_parameter' <> ''",
         },
     )
     custom = settings.model_copy(update={"kinds_dir": tmp_path / "kinds"})
