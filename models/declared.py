@@ -20,41 +20,28 @@ EXTRA_COLUMN: Final = "extra"  # after them: the fields the declaration does not
 CURRENT_TABLE_PREFIX: Final = "current_"
 
 
-def declared_table(kind: str, columns: Sequence[Column[Any]]) -> Table:
-    """The staging table of a declared kind, registered in the models' metadata (once per kind)."""
-    existing = Base.metadata.tables.get(f"{STAGING}.{kind}")
+def _table(name: str, schema: str, columns: Sequence[Column[Any]], *extras: Index | PrimaryKeyConstraint) -> Table:
+    """A declared kind's table (registered in the models' metadata once): lineage, the columns, then `extra`."""
+    existing = Base.metadata.tables.get(f"{schema}.{name}")
     if existing is not None:
         return existing
-    return Table(
-        kind,
-        Base.metadata,
+    lineage = (
         Column("file_id", BigInteger, nullable=False),
         Column("line_no", Integer, nullable=False),
         Column("source_table", Text, nullable=True),
-        *columns,
-        Column(EXTRA_COLUMN, JSONB, nullable=True),
-        Index(f"ix_{kind}_file_id", "file_id", postgresql_using="brin"),
-        schema=STAGING,
     )
+    extra = Column(EXTRA_COLUMN, JSONB, nullable=True)
+    return Table(name, Base.metadata, *lineage, *columns, extra, *extras, schema=schema)
+
+
+def declared_table(kind: str, columns: Sequence[Column[Any]]) -> Table:
+    """The staging table of a declared kind, registered in the models' metadata (once per kind)."""
+    return _table(kind, STAGING, columns, Index(f"ix_{kind}_file_id", "file_id", postgresql_using="brin"))
 
 
 def current_table(kind: str, columns: Sequence[Column[Any]], key: Sequence[str]) -> Table:
     """The current rows of a kind whose key replaces: one per key, in the warehouse (registered once per kind)."""
-    name = CURRENT_TABLE_PREFIX + kind
-    existing = Base.metadata.tables.get(f"{WAREHOUSE}.{name}")
-    if existing is not None:
-        return existing
-    return Table(
-        name,
-        Base.metadata,
-        Column("file_id", BigInteger, nullable=False),
-        Column("line_no", Integer, nullable=False),
-        Column("source_table", Text, nullable=True),
-        *columns,
-        Column(EXTRA_COLUMN, JSONB, nullable=True),
-        PrimaryKeyConstraint(*key),
-        schema=WAREHOUSE,
-    )
+    return _table(CURRENT_TABLE_PREFIX + kind, WAREHOUSE, columns, PrimaryKeyConstraint(*key))
 
 
 _MODELS: dict[str, type[Base]] = {}
