@@ -19,7 +19,7 @@ from core.db import (
     drop_schemas,
     make_migration,
     migrate,
-    missing_declared_tables,
+    missing_tables,
     resolve_database_url,
     short_error,
     wait_for_db,
@@ -29,7 +29,7 @@ from core.logfmt import log_event, logfmt_value
 from core.logs import setup_logging
 
 if TYPE_CHECKING:  # the modes import what they need when they run, so `--health` starts quickly
-    from services.declarations import KindDeclaration
+    from services.bundles import Catalogue
 
 logger = logging.getLogger("main")
 
@@ -127,10 +127,11 @@ def _run_logging_failures(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from services.declarations import load_declarations, register_declared_models, staging_tables
+    from services.bundles import catalogue_for
+    from services.declarations import register_declared_models
 
-    declarations = load_declarations(settings.kind_folders)
-    register_declared_models(declarations)
+    catalogue = catalogue_for(settings)
+    register_declared_models(catalogue.all_declarations)
     url = await asyncio.to_thread(resolve_database_url, settings)
     engine = create_engine(settings, url)
     try:
@@ -144,14 +145,30 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             path = await asyncio.to_thread(make_migration, settings, url, args.make_migration)
             log_event(logger, "migration_written", path=path, note="review it, then start the service")
             return EXIT_OK
-        await _check_declared_tables(engine, settings, staging_tables(declarations))
-        return await _run_mode(args, settings, engine, url, declarations)
+        await _check_declared_tables(engine, settings, catalogue, is_warehouse=args.pipeline or args.analysis)
+        return await _run_mode(args, settings, engine, url, catalogue)
     finally:
         await engine.dispose()
 
 
-async def _check_declared_tables(engine: AsyncEngine, settings: Settings, tables: dict[str, list[str]]) -> None:
-    missing = await missing_declared_tables(engine, settings.staging_schema, tables)
+async def _check_declared_tables(
+    engine: AsyncEngine, settings: Settings, catalogue: "Catalogue", *, is_warehouse: bool
+) -> None:
+    # The staging tables with their declared columns, which loading needs; the tables of current rows too when
+    # building or reading the warehouse (a loader's role may have no privileges on the warehouse schema at all).
+    from services.current_rows import current_table_name
+    from services.declarations import staging_tables
+
+    expected: dict[tuple[str, str], list[str]] = {
+        (settings.staging_schema, table): columns for table, columns in staging_tables(catalogue.declarations).items()
+    }
+    if is_warehouse:
+        expected |= {
+            (settings.dw_schema, current_table_name(declaration.kind)): []
+            for declaration in catalogue.declarations
+            if declaration.replace_by_key and declaration.stage_into is None
+        }
+    missing = await missing_tables(engine, expected)
     if missing:
         kinds = sorted({name.split(".")[0] for name in missing})
         absent = [name for name in missing if "." not in name]
@@ -172,25 +189,25 @@ async def _run_mode(
     settings: Settings,
     engine: AsyncEngine,
     url: str,
-    declarations: "tuple[KindDeclaration, ...]",
+    catalogue: "Catalogue",
 ) -> int:
     from services import commands
     from services.importers import importers_for
 
     chosen: dict[str, Callable[[], Awaitable[int]]] = {
-        "status": lambda: commands.show_status(engine, as_json=args.json),
-        "pipeline": lambda: commands.build_warehouse(engine, settings),
-        "analysis": lambda: commands.analyse(engine, settings),
+        "status": lambda: commands.show_status(engine, catalogue.bundle_of, as_json=args.json),
+        "pipeline": lambda: commands.build_warehouse(engine, settings, catalogue),
+        "analysis": lambda: commands.analyse(engine, settings, catalogue),
         "check": lambda: commands.check_files(
-            engine, settings, importers_for(declarations), args.check, as_json=args.json
+            engine, settings, importers_for(catalogue.declarations), args.check, as_json=args.json
         ),
-        "reload": lambda: commands.reload_file(engine, settings, importers_for(declarations), args.reload),
+        "reload": lambda: commands.reload_file(engine, settings, importers_for(catalogue.declarations), args.reload),
         "export_sql": lambda: commands.export_sql(engine, settings, args.export_sql, is_interval=args.interval),
     }
     command = next((run for name, run in chosen.items() if getattr(args, name)), None)
     if command is not None:
         return await command()
-    return await _serve(settings, engine, url, declarations, is_once=args.once is not None)
+    return await _serve(settings, engine, url, catalogue, is_once=args.once is not None)
 
 
 def _stop_during_start_up(signum: int, frame: object) -> None:
@@ -219,9 +236,7 @@ def _requeue(settings: Settings, names: list[str]) -> int:
     return EXIT_FAILED if done.not_found else EXIT_OK
 
 
-async def _serve(
-    settings: Settings, engine: AsyncEngine, url: str, declarations: "tuple[KindDeclaration, ...]", *, is_once: bool
-) -> int:
+async def _serve(settings: Settings, engine: AsyncEngine, url: str, catalogue: "Catalogue", *, is_once: bool) -> int:
     from services.importers import importers_for, known_kinds
     from services.importers.copying import GIL_SWITCH_SECONDS
     from services.ingest import Ingestor
@@ -240,9 +255,11 @@ async def _serve(
         max_reject_ratio=settings.max_reject_ratio,
         staging_schema=settings.staging_schema,
         dw_schema=settings.dw_schema,
+        bundles=",".join(bundle.name for bundle in catalogue.enabled_bundles),
+        bundles_off=",".join(sorted(catalogue.disabled)),
     )
     sys.setswitchinterval(GIL_SWITCH_SECONDS)  # keeps COPY fed while rows are parsed in a thread
-    ingestor = Ingestor(engine, settings, importers=importers_for(declarations))  # declarations read once
+    ingestor = Ingestor(engine, settings, importers=importers_for(catalogue.declarations))  # declarations read once
     monitor = await start_monitor(settings, engine, known_kinds(ingestor.importers), is_watch=not is_once)
     watcher = Watcher(ingestor, settings, is_once=is_once, monitor=monitor)
     stop = asyncio.Event()

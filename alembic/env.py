@@ -12,7 +12,8 @@ from sqlalchemy.schema import CreateSchema
 from core.config import Settings
 from core.db import resolve_database_url
 from models import Base
-from services.declarations import load_declarations, register_declared_models
+from services.bundles import load_catalogue
+from services.declarations import register_declared_models
 
 # Any constant works; it only has to be the same for every process migrating this database.
 MIGRATION_LOCK_KEY = 7_301_000_001
@@ -27,8 +28,9 @@ if "database_url" not in config.attributes:
     config.attributes["schema_translate_map"] = _settings.schema_translate_map
     config.attributes["kind_folders"] = _settings.kind_folders
 
-# Declared kinds' staging tables are models too (built from their TOML declarations).
-register_declared_models(load_declarations(config.attributes["kind_folders"]))
+# Declared kinds' staging tables are models too (built from their TOML declarations); those of turned-off bundles
+# too, since their tables exist and autogenerate must not drop them.
+register_declared_models(load_catalogue(config.attributes["kind_folders"]).all_declarations)
 
 
 def _run_migrations(connection: Connection) -> None:

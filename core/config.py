@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # Declared kinds: TOML files in services/kinds/ always; kinds_dir adds a folder of your own, whose
     # migrations live in <kinds_dir>/migrations.
     kinds_dir: Path | None = None
+    # Kind bundles to turn off, comma-separated (`smart_meter,f1_season_stats`): their kinds are not recognised
+    # (files of them are quarantined as unknown), their views are not made or exported; their tables stay.
+    disabled_bundles: Annotated[tuple[str, ...], NoDecode] = ()
 
     # Loading.
     max_reject_ratio: float = Field(default=0.1, ge=0.0, le=1.0)
@@ -84,6 +87,13 @@ class Settings(BaseSettings):
     # Retention: archived copies in processed/ older than this many days are deleted by the running
     # watcher (the ledger keeps their record); unset keeps them forever. Quarantined files are never deleted.
     processed_retention_days: PositiveFloat | None = None
+
+    @field_validator("disabled_bundles", mode="before")
+    @classmethod
+    def _split_bundle_names(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(name.strip() for name in value.split(",") if name.strip())
+        return value
 
     @field_validator("db_string", "db_string_async", mode="before")
     @classmethod

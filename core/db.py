@@ -209,22 +209,23 @@ async def migrate(settings: Settings, url: str) -> None:
     log_event(logger, "db_migrated", revision="head")
 
 
-async def missing_declared_tables(engine: AsyncEngine, schema: str, tables: Mapping[str, Sequence[str]]) -> list[str]:
-    """The declared staging tables that do not exist, and the declared columns missing from those that do
-    (`leads.partner`): their migration was never made or run."""
+async def missing_tables(engine: AsyncEngine, expected: Mapping[tuple[str, str], Sequence[str]]) -> list[str]:
+    """Of the expected (schema, table) -> columns, the tables that do not exist, then the columns missing from
+    those that do (`leads.partner`): the migration of a declared kind was never made or run."""
     query = text(
-        "SELECT table_name, column_name FROM information_schema.columns "
-        "WHERE table_schema = :schema AND table_name = ANY(:tables)"
+        "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+        "WHERE (table_schema, table_name) IN (SELECT * FROM unnest(CAST(:schemas AS text[]), CAST(:tables AS text[])))"
     )
+    names = {"schemas": [schema for schema, _ in expected], "tables": [table for _, table in expected]}
     async with engine.connect() as conn:
-        rows = await conn.execute(query, {"schema": schema, "tables": list(tables)})
-    existing: dict[str, set[str]] = {}
-    for table, column in rows:
-        existing.setdefault(table, set()).add(column)
-    missing = [table for table in tables if table not in existing]
+        rows = await conn.execute(query, names)
+    existing: dict[tuple[str, str], set[str]] = {}
+    for schema, table, column in rows:
+        existing.setdefault((schema, table), set()).add(column)
+    missing = [table for key, table in ((key, key[1]) for key in expected) if key not in existing]
     return missing + [
-        f"{table}.{column}" for table, columns in tables.items() if table in existing
-        for column in columns if column not in existing[table]
+        f"{table}.{column}" for (schema, table), columns in expected.items() if (schema, table) in existing
+        for column in columns if column not in existing[(schema, table)]
     ]  # fmt: skip
 
 

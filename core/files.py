@@ -1,5 +1,6 @@
 """Writing output files so that a reader never sees half of one, and a crash never leaves a torn one."""
 
+import filecmp
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,26 @@ def replaced_atomically(path: Path) -> Iterator[Path]:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+    _fsync_folder(path.parent)
+
+
+@contextmanager
+def replaced_if_changed(path: Path, changed: set[Path]) -> Iterator[Path]:
+    """`replaced_atomically`, except that a file whose content is already `path`'s is dropped, leaving `path` (and
+    its modification time) untouched: a re-run that changes nothing rewrites nothing. Replaced paths go to `changed`.
+    """
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        yield temporary
+        if path.is_file() and filecmp.cmp(temporary, path, shallow=False):
+            temporary.unlink()
+            return
+        _fsync(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    changed.add(path)
     _fsync_folder(path.parent)
 
 

@@ -1,5 +1,5 @@
-"""The declared column types (text, integer, date, email, phone, US state, ZIP), each defined once in
-`COLUMN_TYPES` with the SQL type of its staging column and the standardiser of its values.
+"""The declared column types (text, integer, decimal, date, timestamp, timestamptz, time, email, phone, US state,
+ZIP), each defined once in `COLUMN_TYPES` with the SQL type of its staging column and the standardiser of its values.
 
 Declarations are validated against this registry, declared staging tables take their SQL types from
 it, and the declared import services standardise with it. No I/O, logging or settings here. Every
@@ -16,11 +16,17 @@ from typing import Any, Final
 
 import email_validator
 import phonenumbers
-from sqlalchemy import BigInteger, Date, String, Text
+from sqlalchemy import BigInteger, Date, DateTime, Numeric, String, Text, Time
 from sqlalchemy.types import TypeEngine
 
 from services.column_matching import header_key
 from services.excerpts import excerpt
+from services.number_and_time_values import (
+    standardise_decimal,
+    standardise_time,
+    standardise_timestamp,
+    standardise_timestamptz,
+)
 from services.us_states import US_STATE_NAMES
 
 MIN_BIGINT: Final = -(2**63)
@@ -163,7 +169,11 @@ def _regionless(standardiser: Callable[[str | None], object]) -> Standardiser:
 COLUMN_TYPES: Final[Mapping[str, ColumnType]] = {
     "text": ColumnType(Text(), _regionless(standardise_text)),
     "integer": ColumnType(BigInteger(), _regionless(standardise_integer)),
+    "decimal": ColumnType(Numeric(), _regionless(standardise_decimal)),
     "date": ColumnType(Date(), _regionless(standardise_date)),
+    "timestamp": ColumnType(DateTime(timezone=False), _regionless(standardise_timestamp)),
+    "timestamptz": ColumnType(DateTime(timezone=True), _regionless(standardise_timestamptz)),
+    "time": ColumnType(Time(), _regionless(standardise_time)),
     "email": ColumnType(Text(), _regionless(standardise_email)),
     "phone": ColumnType(Text(), standardise_phone),
     "us_state": ColumnType(String(2), _regionless(standardise_us_state)),

@@ -2,40 +2,44 @@
 the process exit code. Each imports what it needs when it runs, so a command starts only what it uses."""
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings
 from services.importers.base import Importer
 
+if TYPE_CHECKING:
+    from services.bundles import Catalogue
+
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
 
 
-async def show_status(engine: AsyncEngine, *, as_json: bool) -> int:
-    """`--status`: the load ledger, newest first."""
+async def show_status(engine: AsyncEngine, bundle_of: Mapping[str, str], *, as_json: bool) -> int:
+    """`--status`: the load ledger, newest first (with the bundle of each kind that has one)."""
     from services.status import fetch_status, render_json, render_table
 
-    rows = await fetch_status(engine)
+    rows = await fetch_status(engine, bundle_of)
     print(render_json(rows) if as_json else render_table(rows))
     return EXIT_OK
 
 
-async def build_warehouse(engine: AsyncEngine, settings: Settings) -> int:
+async def build_warehouse(engine: AsyncEngine, settings: Settings, catalogue: "Catalogue") -> int:
     """`--pipeline`: build the warehouse from staging."""
     from services.warehouse import build_warehouse
 
-    await build_warehouse(engine, settings)
+    await build_warehouse(engine, settings, catalogue)
     return EXIT_OK
 
 
-async def analyse(engine: AsyncEngine, settings: Settings) -> int:
+async def analyse(engine: AsyncEngine, settings: Settings, catalogue: "Catalogue") -> int:
     """`--analysis`: create the views, export them, write the report."""
     from services.analysis import run_analysis
 
-    await run_analysis(engine, settings)
+    await run_analysis(engine, settings, catalogue)
     return EXIT_OK
 
 

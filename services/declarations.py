@@ -1,15 +1,17 @@
 """Declared kinds: file kinds described in a TOML file in `services/kinds/` (or `kinds_dir`) instead of code.
 
 A declaration names the kind, the formats it takes, its columns (canonical name, type, required,
-aliases), its key, and whether each file is a full snapshot. A partner's kind can also name the partner,
-the kind whose staging table its rows go into (`stage_into`), and values it takes out of a cell by a
-pattern (`[[derive]]`). It is validated at start-up; a broken one stops the service with the file, the
-field and the reason.
+aliases), its key, and whether each file is a full snapshot; a kind may also say which cell values mean
+null and whether a later file's row replaces an earlier one with the same key. A partner's kind can also
+name the partner, the kind whose staging table its rows go into (`stage_into`), and values it takes out
+of a cell by a pattern (`[[derive]]`). It is validated at start-up; a broken one stops the service with
+the file, the field and the reason. Kinds that belong together (with their views and exports) live in a
+bundle folder: services/bundles.py.
 """
 
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal, Self
 
@@ -20,12 +22,20 @@ from sqlalchemy import Column, Text
 
 from core.errors import ConfigError
 from models.base import Base
-from models.declared import EXTRA_COLUMN, LINEAGE_COLUMNS, PARTNER_COLUMN, declared_model
+from models.declared import (
+    CURRENT_TABLE_PREFIX,
+    EXTRA_COLUMN,
+    LINEAGE_COLUMNS,
+    PARTNER_COLUMN,
+    current_table,
+    declared_model,
+)
 from services.column_matching import header_key
 from services.column_types import COLUMN_TYPES
 from services.derivations import check_pattern
 
 SHIPPED_KINDS_DIR: Final = Path(__file__).resolve().parent / "kinds"
+MAX_IDENTIFIER_CHARS: Final = 63  # Postgres truncates longer names
 BUILT_IN_KINDS: Final = frozenset({"job_titles", "nem12", "sqlite"})
 RESERVED_COLUMNS: Final = frozenset({*LINEAGE_COLUMNS, EXTRA_COLUMN, PARTNER_COLUMN})
 
@@ -133,6 +143,8 @@ class KindDeclaration(BaseModel):
             raise ValueError("partner is kept in the partner column of snapshot kinds only: set snapshot = true")
         if self.stage_into == self.kind:
             raise ValueError("stage_into names the kind itself; leave it out to stage into a table of its own")
+        if self.stage_into and self.replace_by_key:
+            raise ValueError("replace_by_key belongs to the kind that owns the table (stage_into's), not to this one")
         derived: set[str] = set()
         for number, derivation in enumerate(self.derive):
             for name in derivation.columns:
@@ -158,6 +170,24 @@ class KindDeclaration(BaseModel):
                 owner = owners.setdefault(header_key(spelling), column.name)
                 if owner != column.name:
                     raise ValueError(f"alias {spelling!r} of {column.name!r} also names column {owner!r}")
+
+    # ---- Bundles (issue #16): null markers, keys that replace --------------------------------------------------
+    # Cell values that mean null in this kind's files, compared with the trimmed value (`null`, `\N`, `NA`);
+    # an empty or blank cell is null already.
+    null_markers: tuple[Annotated[str, Field(min_length=1)], ...] = ()
+    # A later file's row replaces an earlier row with the same key: `--pipeline` keeps the current rows in
+    # `<dw_schema>.current_<kind>` (and, with `snapshot`, removes the keys a newer file no longer lists).
+    replace_by_key: bool = False
+
+    @model_validator(mode="after")
+    def _check_replacing(self) -> Self:
+        if self.replace_by_key and not self.key:
+            raise ValueError("replace_by_key needs a key: the columns that identify a row across files")
+        if self.replace_by_key and len(CURRENT_TABLE_PREFIX + self.kind) > MAX_IDENTIFIER_CHARS:
+            raise ValueError(f"kind {self.kind!r} is too long for replace_by_key (its current table's name)")
+        if any(marker != marker.strip() for marker in self.null_markers):
+            raise ValueError("null_markers are compared with trimmed values: write them without surrounding spaces")
+        return self
 
     @property
     def required(self) -> tuple[ColumnDeclaration, ...]:
@@ -192,7 +222,8 @@ def parse_declaration(text: str, source: str) -> KindDeclaration:
 
 
 def load_declarations(folders: Sequence[Path]) -> tuple[KindDeclaration, ...]:
-    """Every `*.toml` declaration in the folders, in name order; ConfigError on the first bad one."""
+    """Every `*.toml` declaration directly in the folders, in name order; ConfigError on the first bad one
+    (naming its file), including a `stage_into` that names no kind of these folders able to take its rows."""
     declarations: dict[str, KindDeclaration] = {}
     sources: dict[str, Path] = {}
     for folder in folders:
@@ -203,11 +234,27 @@ def load_declarations(folders: Sequence[Path]) -> tuple[KindDeclaration, ...]:
             declarations[declaration.kind] = declaration
             sources[declaration.kind] = path
     for kind, declaration in declarations.items():
-        if declaration.stage_into is not None:
-            problem = staging_target_problem(declaration, declarations.get(declaration.stage_into))
-            if problem:
-                raise ConfigError(f"{sources[kind]}: stage_into: {problem}")
+        problem = stage_target_problem_among(declaration, declarations)
+        if problem:
+            raise ConfigError(f"{sources[kind]}: stage_into: {problem}")
     return tuple(declarations.values())
+
+
+def stage_target_problem_among(declaration: KindDeclaration, kinds: Mapping[str, KindDeclaration]) -> str | None:
+    """Why `declaration` cannot stage into its `stage_into` among these kinds (None when it can, or has none)."""
+    if declaration.stage_into is None:
+        return None
+    return staging_target_problem(declaration, kinds.get(declaration.stage_into))
+
+
+def check_stage_targets(declarations: Sequence[KindDeclaration]) -> None:
+    """ConfigError naming the first kind whose `stage_into` cannot take its rows, checked across every folder
+    and bundle (a bundle's kinds are read apart from the loose ones)."""
+    by_kind = {declaration.kind: declaration for declaration in declarations}
+    for declaration in declarations:
+        problem = stage_target_problem_among(declaration, by_kind)
+        if problem:
+            raise ConfigError(f"kind {declaration.kind!r}: stage_into: {problem}")
 
 
 def staging_target_problem(declaration: KindDeclaration, target: KindDeclaration | None) -> str | None:
@@ -230,7 +277,11 @@ def staging_target_problem(declaration: KindDeclaration, target: KindDeclaration
 
 
 def register_declared_models(declarations: Sequence[KindDeclaration]) -> list[type[Base]]:
-    """Add the staging model of every declared kind with a table of its own to the models' metadata."""
+    """Add the staging model of every declared kind with a table of its own, typed from the column-type
+    registry, to the models' metadata (and the table of current rows of a kind whose key replaces)."""
+    for declaration in declarations:
+        if declaration.replace_by_key and declaration.stage_into is None:
+            current_table(declaration.kind, staging_columns(declaration), declaration.key)
     return [
         declared_model(declaration.kind, staging_columns(declaration))
         for declaration in declarations

@@ -22,8 +22,8 @@ from core.db import short_error, translate_db_error
 from core.errors import BadFileError, FileChangedError, TransientError
 from core.logfmt import Event, log_event
 from services import ledger
+from services.bundles import catalogue_for
 from services.column_matching import column_drift, mapped_columns, render_drift
-from services.declarations import load_declarations
 from services.importers import importers_for
 from services.importers.archives import ArchiveLimits
 from services.importers.base import Importer, LoadJob, LoadResult
@@ -69,8 +69,8 @@ class Ingestor:
     importers: tuple[Importer, ...] = ()
 
     def __post_init__(self) -> None:
-        if not self.importers:  # the built-in services plus one per declared kind
-            declared = importers_for(load_declarations(self.settings.kind_folders))
+        if not self.importers:  # the built-in services plus one per declared kind (of the bundles that are on)
+            declared = importers_for(catalogue_for(self.settings).declarations)
             object.__setattr__(self, "importers", declared)
 
     async def ingest(self, path: Path) -> Outcome:

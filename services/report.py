@@ -5,10 +5,10 @@ nothing loaded from the network, so it opens offline and can be mailed. Which ch
 presentation spec (services/presentation.py), declared beside the views in `sql/analysis/report.toml`.
 """
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -19,6 +19,9 @@ from services.presentation import ChartKind, ValueFormat, load_presentations
 from services.report_html import cards, escape, note, page, section, table
 from services.report_loads import LoadsSummary, read_loads, render_loads
 from services.report_views import MAX_BARS, ViewData, read_report_views
+
+if TYPE_CHECKING:
+    from services.bundles import BundleView
 
 __all__ = ["MAX_BARS", "ReportData", "ViewResult", "read_report", "render_report", "render_view"]
 
@@ -43,17 +46,22 @@ class ReportData:
     loads: LoadsSummary
     views: tuple[ViewData, ...]
     failed_folder: str  # where quarantined files wait, as the hints' commands name it
+    export_files: Mapping[str, str] = field(default_factory=dict)  # a view exported other than as `<view>.csv`
 
 
 def render_report(report: ReportData, generated_at: datetime) -> str:
     """The whole page: the loads section, then one section per view."""
     links = [("loads", "Loads"), *((f"view-{v.name}", view_title(v.name, v.presentation)) for v in report.views)]
-    sections = [render_loads(report.loads, report.failed_folder), *(render_view(view) for view in report.views)]
+    sections = [
+        render_loads(report.loads, report.failed_folder),
+        *(render_view(view, report.export_files.get(view.name, f"{view.name}.csv")) for view in report.views),
+    ]
     return page(REPORT_TITLE, f"Generated {format_value(generated_at, 'datetime')}.", links, sections)
 
 
-def render_view(view: ViewData) -> str:
+def render_view(view: ViewData, export_file: str | None = None) -> str:
     """One view's section: title, what it answers, where it comes from, and its chart, cards or table."""
+    export_file = export_file or f"{view.name}.csv"
     presentation = view.presentation
     if not view.row_count:
         body = note(_EMPTY)
@@ -61,21 +69,22 @@ def render_view(view: ViewData) -> str:
         body = note(f"Shown as a table because {view.problem}.") + _table(view)
     else:
         body = _BODIES[presentation.chart](view)
+    body += _cut_note(view, export_file)
     rows = "row" if view.row_count == 1 else "rows"
     count = escape(format_value(view.row_count, "count"))
     source = f"From the view <code>{escape(view.name)}</code>; all {count} {rows} are in "
-    source += f"<code>{escape(view.name)}.csv</code>."
+    source += f"<code>{escape(export_file)}</code>."
     title = view_title(view.name, presentation)
-    return section(f"view-{view.name}", title, presentation.about, body + _cut_note(view), source=source)
+    return section(f"view-{view.name}", title, presentation.about, body, source=source)
 
 
-def _cut_note(view: ViewData) -> str:
+def _cut_note(view: ViewData, export_file: str) -> str:
     chart = "table" if view.problem else view.presentation.chart
     shown = 1 if chart == "cards" else len(view.rows)
     if chart == "timeseries" or view.row_count <= shown:
         return ""
     which = "last" if view.presentation.rows == "last" and chart != "cards" else "first"
-    return note(f"The {which} {shown:,} of {view.row_count:,} rows; {view.name}.csv has all.")
+    return note(f"The {which} {shown:,} of {view.row_count:,} rows; {export_file} has all.")
 
 
 def _format_of(view: ViewData, column: str) -> ValueFormat | None:
@@ -184,9 +193,17 @@ _BODIES: Final[dict[ChartKind, Callable[[ViewData], str]]] = {
 }
 
 
-async def read_report(conn: AsyncConnection, settings: Settings, view_names: Sequence[str]) -> ReportData:
-    """Read what the report shows: the ledger, and each view as its presentation asks."""
+async def read_report(
+    conn: AsyncConnection, settings: Settings, view_names: Sequence[str], bundle_views: Sequence["BundleView"] = ()
+) -> ReportData:
+    """Read what the report shows: the ledger, then each view of sql/analysis/ and of the bundles that are on,
+    as its presentation asks (sql/analysis/report.toml, or the bundle's manifest); a bundle's view with no rows
+    is left out, so bundles nobody uses do not fill the page."""
     presentations = load_presentations(settings.sql_dir / "analysis")
+    presentations |= {view.name: view.presentation for view in bundle_views}
+    exports = {view.name: view.file.text for view in bundle_views}
+    names = [*view_names, *(view.name for view in bundle_views)]
     loads = await read_loads(conn)
-    views = await read_report_views(conn, settings.dw_schema, view_names, presentations)
-    return ReportData(loads, tuple(views), settings.failed_dir.as_posix())
+    views = await read_report_views(conn, settings.dw_schema, names, presentations)
+    shown = [view for view in views if view.row_count or view.name not in exports]  # a bundle nobody uses: left out
+    return ReportData(loads, tuple(shown), settings.failed_dir.as_posix(), exports)

@@ -6,6 +6,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import sqlparse
 from sqlalchemy import text
@@ -14,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.logfmt import log_event
 
 logger = logging.getLogger(__name__)
+
+_VIEW_FILE: Final = re.compile(r"^\d+_(?P<view>[a-z_][a-z0-9_]*)\.sql$")
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,22 @@ def load_steps(folder: Path) -> list[Step]:
         for path in sorted(folder.glob("*.sql"))
         for statement in split_statements(path.read_text(encoding="utf-8"))
     ]
+
+
+def view_name(file_name: str) -> str:
+    """The view an analysis (or bundle view) file creates: `010_top_related_titles.sql` -> `top_related_titles`."""
+    match = _VIEW_FILE.match(file_name)
+    if match is None:
+        raise ValueError(f"analysis SQL file {file_name!r} must be named NNN_<view name>.sql")
+    return match["view"]
+
+
+def copied_rows(status: str) -> int:
+    """The row count of a COPY command's status (`COPY 42` -> 42)."""
+    command, _, count = status.partition(" ")
+    if command != "COPY" or not count.isdigit():
+        raise ValueError(f"not the status of a COPY: {status!r}")
+    return int(count)
 
 
 def search_path_sql(conn: AsyncConnection, *schemas: str) -> str:

@@ -1,7 +1,7 @@
 """`--status`: the load ledger, newest first, as a table or as JSON."""
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 from sqlalchemy import select
@@ -13,8 +13,10 @@ from services.column_matching import column_drift, mapped_columns, render_drift
 STATUS_KEYS: Final = (
     "file_name", "part_name", "sha256", "kind", "status", "rows_loaded", "rows_rejected", "seconds", "error", "notes"
 )  # fmt: skip
-# Declared kinds also show how each file's columns drifted from the kind's previous file.
+# Declared kinds also show how each file's columns drifted from the kind's previous file,
 DRIFT_KEY: Final = "drift"
+# and the bundle the kind belongs to (services/bundles.py), if any.
+BUNDLE_KEY: Final = "bundle"
 _TABLE_COLUMNS: Final = (
     ("file", "file_name"),
     ("kind", "kind"),
@@ -29,15 +31,16 @@ _MAX_CELL_CHARS: Final = 80
 StatusRow = dict[str, object]
 
 
-async def fetch_status(engine: AsyncEngine) -> list[StatusRow]:
-    """Every ledger row, newest first, with the keys of STATUS_KEYS and `drift`."""
+async def fetch_status(engine: AsyncEngine, bundle_of: Mapping[str, str] | None = None) -> list[StatusRow]:
+    """Every ledger row, newest first, with the keys of STATUS_KEYS, `drift` and `bundle` (kind -> `bundle_of`)."""
     columns = [getattr(FileLoad, key) for key in STATUS_KEYS]
     async with engine.connect() as conn:
         rows = (await conn.execute(select(*columns, FileLoad.column_map).order_by(FileLoad.id))).all()
     maps = [row[-1] if isinstance(row[-1], dict) else None for row in rows]
     drifts = with_drift([(row.kind, row.status, column_map) for row, column_map in zip(rows, maps, strict=True)])
+    bundles = bundle_of or {}
     status = [
-        dict(zip(STATUS_KEYS, row[:-1], strict=True)) | {DRIFT_KEY: drift}
+        dict(zip(STATUS_KEYS, row[:-1], strict=True)) | {DRIFT_KEY: drift, BUNDLE_KEY: bundles.get(row.kind or "")}
         for row, drift in zip(rows, drifts, strict=True)
     ]
     return status[::-1]
@@ -82,9 +85,8 @@ def render_table(rows: Sequence[StatusRow]) -> str:
     """The rows as an aligned plain-text table (or a line saying the ledger is empty)."""
     if not rows:
         return "No files have been taken yet: drop one into the imports folder."
-    optional = [
-        (title, key) for title, key in (("notes", "notes"), ("drift", DRIFT_KEY)) if any(row.get(key) for row in rows)
-    ]
+    shown_when_set = (("bundle", BUNDLE_KEY), ("notes", "notes"), ("drift", DRIFT_KEY))
+    optional = [(title, key) for title, key in shown_when_set if any(row.get(key) for row in rows)]
     columns = [*_TABLE_COLUMNS, *optional]
     header = [title for title, _ in columns]
     body = [[_cell(_shown_file(row) if key == "file_name" else row.get(key)) for _, key in columns] for row in rows]

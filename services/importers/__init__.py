@@ -30,5 +30,12 @@ def known_kinds(importers: tuple[Importer, ...] = IMPORTERS) -> list[str]:
 
 
 def detect_kind(file_name: str, head: bytes, importers: tuple[Importer, ...] = IMPORTERS) -> Importer | None:
-    """The first import service that takes a file with this name and these first bytes."""
-    return next((importer for importer in importers if importer.accepts(file_name, head)), None)
+    """The import service that takes a file with this name and these first bytes: the first that accepts it, or,
+    when that is a declared kind, the declared kind that fits it best (every required column, then the most
+    columns; the first declared of equals), so that `results.csv` is not taken for races because it has `raceId`."""
+    accepting = (importer for importer in importers if importer.accepts(file_name, head))
+    first = next(accepting, None)
+    if not isinstance(first, DeclaredImporter):
+        return first
+    declared = [first, *(importer for importer in accepting if isinstance(importer, DeclaredImporter))]
+    return max(declared, key=lambda importer: importer.fit(head))

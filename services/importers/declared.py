@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -108,7 +109,8 @@ def _split_fields(
     raw: dict[str, object] = {}
     read_from: dict[str, str] = {}
     extra: dict[str, object] = {}
-    for name, value in fields.items():
+    for name, written in fields.items():
+        value = _unless_null_marker(written, field_map.declaration.null_markers)
         canonical = field_map.column_for(name)
         if canonical is None:
             if value not in (None, ""):
@@ -119,9 +121,21 @@ def _split_fields(
     return raw, read_from, extra
 
 
+def _unless_null_marker(value: object, null_markers: tuple[str, ...]) -> object:
+    """None for a text value that is one of the kind's null markers (`null`, `\\N`), else the value."""
+    return None if null_markers and isinstance(value, str) and value.strip() in null_markers else value
+
+
+# A JSON number is exact as written; beyond this exponent, plain notation would be absurdly long.
+_MAX_PLAIN_EXPONENT: Final = 1000
+
+
 def _text(value: object) -> str | None:
     if value is None or isinstance(value, str):
         return value
+    if isinstance(value, Decimal):  # a JSON number: in plain notation, so `1E+2` reads as the whole number 100
+        exponent = value.as_tuple().exponent
+        return format(value, "f") if isinstance(exponent, int) and abs(exponent) <= _MAX_PLAIN_EXPONENT else str(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | dict):
@@ -224,6 +238,15 @@ class DeclaredImporter:
         if source_format == "sqlite" or source_format not in self.declaration.formats:
             return False
         return claims(self.declaration, source_fields(head, source_format))
+
+    def fit(self, head: bytes) -> tuple[bool, int]:
+        """How well the file's field names fit this kind, to choose among kinds that all accept it:
+        whether it has every required column, then how many of the kind's columns it has."""
+        names = source_fields(head, sniff_format(head))
+        return (
+            not missing_required(self.declaration, names),
+            len(match_read_columns(self.declaration, names).positions),
+        )
 
     async def load(self, conn: AsyncConnection, job: LoadJob) -> LoadResult:
         """Stream the file's records into the kind's staging table inside the caller's transaction."""

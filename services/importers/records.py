@@ -1,8 +1,10 @@
 """Records from CSV, JSON and NDJSON files as (line number, field name -> value) pairs, streaming.
 
-JSON arrays are read with ijson, one object at a time, never whole. Nested objects are flattened
-with `_` (address.city -> address_city) before any name matching. A record's "line" is its line in
-a CSV or NDJSON file and its position (1, 2, …) in a JSON array.
+JSON arrays are read with ijson, one object at a time, never whole; so is a JSON object in pandas'
+"split" orientation (services/importers/split_json.py), which counts as format `json` too. Nested
+objects are flattened with `_` (address.city -> address_city) before any name matching. A record's
+"line" is its line in a CSV or NDJSON file and its position (1, 2, …) in a JSON array or split `data`.
+JSON numbers are read as exact decimals, never as binary floats.
 """
 
 import codecs
@@ -10,6 +12,7 @@ import io
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import IO, Final
 
 import ijson
@@ -21,7 +24,8 @@ from services.importers.base import Reject
 from services.importers.csv_lines import first_row, iter_csv_records
 from services.importers.encodings import UTF8, choose_fallback_encoding, scan_encoding
 from services.importers.json_flattening import flatten
-from services.importers.sources import Source, open_binary, open_text
+from services.importers.sources import Source, open_binary, open_text, read_head
+from services.importers.split_json import WithoutBom, head_columns, is_split_json, split_columns, split_records
 
 SourceRecord = tuple[int, Mapping[str, object]]
 RequiredCheck = Callable[[KindDeclaration, list[str], str], None]
@@ -31,18 +35,31 @@ _BLANK: Final = b"\xef\xbb\xbf \t\r\n"
 
 
 def sniff_format(head: bytes) -> SourceFormat:
-    """The format from the first bytes: SQLite by its magic, JSON by `[`, NDJSON by `{`, else CSV."""
+    """The format from the first bytes: SQLite by its magic, JSON by `[` (an array) or by a "split" object,
+    NDJSON by any other `{`, else CSV."""
     if head.startswith(SQLITE_MAGIC):
         return "sqlite"
     start = head.lstrip(_BLANK)[:1]
-    return "json" if start == b"[" else "ndjson" if start == b"{" else "csv"
+    if start == b"{":
+        return "json" if is_split_json(_unmarked(head)) else "ndjson"
+    return "json" if start == b"[" else "csv"
+
+
+def _unmarked(head: bytes) -> bytes:
+    return head.removeprefix(b"\xef\xbb\xbf")
+
+
+def _is_object(head: bytes) -> bool:
+    return head.lstrip(_BLANK)[:1] == b"{"
 
 
 def source_fields(head: bytes, source_format: SourceFormat) -> list[str]:
     """The field names of the first record, judged from the first bytes only (empty when unsure)."""
-    text = head.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
+    text = _unmarked(head).decode("utf-8", errors="replace")
     if source_format == "csv":
         return first_row(head)
+    if source_format == "json" and _is_object(head):
+        return head_columns(_unmarked(head))
     try:
         first = next(_json_objects(io.BytesIO(head)), None) if source_format == "json" else _ndjson_first(text)
     except (ValueError, ijson.common.IncompleteJSONError, ijson.common.JSONError):
@@ -52,11 +69,11 @@ def source_fields(head: bytes, source_format: SourceFormat) -> list[str]:
 
 def _ndjson_first(text: str) -> object:
     line = next((line for line in text.splitlines() if line.strip()), "")
-    return json.loads(line)
+    return json.loads(line, parse_float=Decimal)
 
 
 def _json_objects(stream: IO[bytes]) -> Iterator[object]:
-    return iter(ijson.items(stream, "item"))
+    return iter(ijson.items(WithoutBom(stream), "item"))
 
 
 @dataclass
@@ -84,6 +101,10 @@ def iter_source_records(
         yield from _csv_records(source, declaration, check_required, notes)
     elif source_format == "ndjson":
         yield from _checked(_ndjson_records(source, notes), declaration, check_required)
+    elif _is_object(read_head(source)):
+        columns = split_columns(source)
+        check_required(declaration, columns, "the columns")
+        yield from split_records(source, columns)
     else:
         yield from _checked(_json_records(source), declaration, check_required)
 
@@ -144,7 +165,7 @@ def _ndjson_records(source: Source, notes: ReadNotes) -> Iterator[SourceRecord |
             if not line.strip():
                 continue
             try:
-                value = json.loads(line)
+                value = json.loads(line, parse_float=Decimal)
             except ValueError as exc:
                 yield Reject(line_no, _raw(line.strip()), f"not valid JSON: {exc}")
                 continue

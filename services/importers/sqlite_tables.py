@@ -22,7 +22,15 @@ from core.logfmt import log_event
 from services.declarations import KindDeclaration
 from services.importers.base import LoadJob, LoadResult, Reject
 from services.importers.copying import CopyTarget, copy_rows
-from services.importers.declared import FieldMap, WarningCounter, claims, copy_columns, mapped_lines, missing_required
+from services.importers.declared import (
+    FieldMap,
+    WarningCounter,
+    claims,
+    copy_columns,
+    mapped_lines,
+    match_read_columns,
+    missing_required,
+)
 from services.importers.records import SourceRecord
 
 logger = logging.getLogger(__name__)
@@ -40,13 +48,16 @@ class TablePlan:
 
 
 def plan_tables(tables: dict[str, list[str]], declarations: tuple[KindDeclaration, ...]) -> list[TablePlan]:
-    """Which tables load as which kind: the first kind (in declaration order) whose required columns they have."""
+    """Which tables load as which kind: of the kinds whose required columns a table has, the one with the most
+    of its columns (the first in declaration order of equals)."""
     plans = []
     for table, columns in sorted(tables.items()):
+        fits = []
         for declaration in declarations:
             if not missing_required(declaration, columns) and claims(declaration, columns):
-                plans.append(TablePlan(table, tuple(columns), declaration))
-                break
+                fits.append((len(match_read_columns(declaration, columns).positions), declaration))
+        if fits:  # max() keeps the first of equals
+            plans.append(TablePlan(table, tuple(columns), max(fits, key=lambda fit: fit[0])[1]))
     return plans
 
 

@@ -150,7 +150,7 @@ async def test_once_loads_what_is_there_and_status_reports_it(
     assert [(e["file_name"], e["status"]) for e in entries] == [("b.csv", "failed"), ("a.csv", "loaded")]
     assert set(entries[0]) == {
         "file_name", "part_name", "sha256", "kind", "status",
-        "rows_loaded", "rows_rejected", "seconds", "error", "notes", "drift",
+        "rows_loaded", "rows_rejected", "seconds", "error", "notes", "drift", "bundle",
     }  # fmt: skip
     assert entries[1]["rows_loaded"] == 50 and len(entries[1]["sha256"]) == 64
     table = run_main(settings, "--status").stdout

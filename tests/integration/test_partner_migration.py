@@ -8,7 +8,7 @@ from alembic import command
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings
-from core.db import alembic_config, missing_declared_tables
+from core.db import alembic_config, missing_tables
 from tests.support.databases import connect
 
 BEFORE_PARTNERS = "0008"
@@ -80,8 +80,9 @@ async def test_the_downgrade_refuses_while_two_partners_current_leads_share_an_i
 async def test_a_declared_table_or_column_without_its_migration_is_named(
     engine: AsyncEngine, settings: Settings
 ) -> None:
-    tables = {"leads": ["lead_id", "partner", "licence_type"], "widgets": ["sku"]}
+    staging = settings.staging_schema
+    tables = {(staging, "leads"): ["lead_id", "partner", "licence_type"], (staging, "widgets"): ["sku"]}
 
-    missing = await missing_declared_tables(engine, settings.staging_schema, tables)
+    missing = await missing_tables(engine, tables)
 
     assert missing == ["widgets", "leads.licence_type"]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.analysis import copied_rows, view_name
+from services.sql_steps import copied_rows, view_name
 
 
 def test_an_analysis_file_creates_the_view_it_is_named_after() -> None:

@@ -6,8 +6,15 @@ import pytest
 from sqlalchemy import BigInteger
 
 from core.errors import ConfigError
+from models.base import Base
+from models.declared import current_table
 from services.column_types import COLUMN_TYPES
-from services.declarations import SHIPPED_KINDS_DIR, load_declarations, parse_declaration, staging_columns
+from services.declarations import (
+    SHIPPED_KINDS_DIR,
+    load_declarations,
+    parse_declaration,
+    staging_columns,
+)
 
 GOOD = """
 kind = "widgets"
@@ -184,3 +191,63 @@ def test_every_registered_column_type_is_accepted_in_a_declaration() -> None:
     for type_name in COLUMN_TYPES:
         declaration = parse_declaration(GOOD.replace('type = "integer"', f'type = "{type_name}"'), "widgets.toml")
         assert declaration.columns[1].type == type_name
+
+
+READINGS = """
+kind = "readings"
+formats = ["json"]
+key = ["meter", "start"]
+replace_by_key = true
+null_markers = ["null", "\\\\N"]
+
+[[columns]]
+name = "meter"
+type = "text"
+required = true
+
+[[columns]]
+name = "start"
+type = "timestamp"
+required = true
+
+[[columns]]
+name = "kwh"
+type = "decimal"
+"""
+
+
+def test_a_kind_may_declare_null_markers_and_a_key_that_replaces() -> None:
+    readings = parse_declaration(READINGS, "readings.toml")
+
+    assert readings.null_markers == ("null", "\\N") and readings.replace_by_key
+    assert not parse_declaration(GOOD, "widgets.toml").replace_by_key  # by default a file's rows add to the others
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('key = ["meter", "start"]\n', ""), "replace_by_key needs a key"),
+        (('null_markers = ["null", "\\\\N"]', 'null_markers = [" NA "]'), "without surrounding spaces"),
+        (('null_markers = ["null", "\\\\N"]', 'null_markers = [""]'), "null_markers.0: String should have at least 1"),
+        (('kind = "readings"', f'kind = "{"r" * 60}"'), "too long for replace_by_key"),
+    ],
+)
+def test_a_key_that_replaces_or_a_null_marker_that_cannot_work_is_refused(
+    change: tuple[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_declaration(READINGS.replace(*change, 1), "readings.toml")
+
+
+def test_a_kind_whose_key_replaces_gets_a_table_of_current_rows_keyed_by_it() -> None:
+    readings = parse_declaration(READINGS.replace('"readings"', '"unit_test_readings"'), "readings.toml")
+
+    current = current_table(readings.kind, staging_columns(readings), readings.key)
+    try:
+        assert current.schema == "datawarehouse" and current.name == "current_unit_test_readings"
+        assert [column.name for column in current.columns] == [
+            "file_id", "line_no", "source_table", "meter", "start", "kwh", "extra"
+        ]  # fmt: skip
+        assert [column.name for column in current.primary_key.columns] == ["meter", "start"]
+    finally:
+        Base.metadata.remove(current)  # the models' metadata must stay what the migrations create

@@ -2,7 +2,10 @@
 
 import pytest
 
-from services.importers import IMPORTERS, detect_kind, job_titles, known_kinds, nem12, nem13
+from services.declarations import parse_declaration
+from services.importers import IMPORTERS, detect_kind, importers_for, job_titles, known_kinds, nem12, nem13
+from services.importers.base import Importer
+from services.importers.sqlite_tables import plan_tables
 
 PUBLIC_HEAD = b"title,pdl count,top related titles 1,top related titles 2\nnurse,12,rn,carer\n"
 
@@ -99,3 +102,63 @@ def test_other_files_are_not_recognised(head: bytes) -> None:
 
 def test_a_count_without_a_title_is_claimed_so_the_loader_can_say_what_is_missing() -> None:
     assert detect_kind("titles.csv", b"pdl count\n12\n") is job_titles.IMPORTER
+
+
+RACES_KIND = """
+kind = "races"
+formats = ["csv"]
+key = ["race_id"]
+[[columns]]
+name = "race_id"
+type = "integer"
+required = true
+[[columns]]
+name = "year"
+type = "integer"
+required = true
+[[columns]]
+name = "time"
+type = "time"
+"""
+RESULTS_KIND = """
+kind = "results"
+formats = ["csv"]
+key = ["result_id"]
+[[columns]]
+name = "result_id"
+type = "integer"
+required = true
+[[columns]]
+name = "race_id"
+type = "integer"
+required = true
+[[columns]]
+name = "position"
+type = "integer"
+"""
+
+
+def _declared(*texts: str) -> tuple[Importer, ...]:
+    return importers_for(tuple(parse_declaration(text, "kind.toml") for text in texts))
+
+
+def test_of_the_declared_kinds_that_accept_a_file_the_one_it_fits_best_takes_it() -> None:
+    importers = _declared(RACES_KIND, RESULTS_KIND)  # races first: it accepts results.csv too (raceId, time)
+    results_head = b"resultId,raceId,driverId,position,time\n1,18,1,1,1:34:50.616\n"
+
+    chosen = detect_kind("results.csv", results_head, importers)
+
+    assert chosen is not None and chosen.kind == "results"
+    races = detect_kind("races.csv", b"raceId,year,round,time\n1,2009,1,06:00:00\n", importers)
+    assert races is not None and races.kind == "races"
+
+
+def test_a_sqlite_table_loads_as_the_kind_with_the_most_of_its_columns() -> None:
+    races, results = (parse_declaration(text, "kind.toml") for text in (RACES_KIND, RESULTS_KIND))
+    fewer = parse_declaration(
+        RESULTS_KIND.replace('"results"', '"result_links"').replace('"position"', '"points"'), "k"
+    )
+
+    plans = plan_tables({"results": ["resultId", "raceId", "position"]}, (races, fewer, results))
+
+    assert [(plan.table, plan.declaration.kind) for plan in plans] == [("results", "results")]

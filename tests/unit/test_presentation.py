@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 
 from core.errors import ConfigError
-from services.analysis import view_name
 from services.presentation import (
     DEFAULT_PRESENTATION,
     PRESENTATION_KEYS,
@@ -16,6 +15,7 @@ from services.presentation import (
     parse_presentations,
     presentation_for,
 )
+from services.sql_steps import view_name
 
 ANALYSIS_DIR = Path(__file__).resolve().parents[2] / "sql" / "analysis"
 

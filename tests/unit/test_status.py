@@ -70,3 +70,14 @@ def test_notes_show_as_key_value_pairs_when_a_row_has_them() -> None:
     assert header.split()[-1] == "notes"
     assert first.endswith("short_nmis=2 no_trailer=true")
     assert "notes" not in render_table([LOADED]).splitlines()[0]
+
+
+def test_the_bundle_of_each_kind_gets_a_column_when_any_row_has_one() -> None:
+    part = status_row(file_name="case_study.db", part_name="agreement", kind="smart_meter_agreements", status="loaded")
+    part["bundle"] = "smart_meter"
+
+    assert render_table([part, LOADED]).splitlines()[:2] == [
+        "file                     kind                    status  rows  rejected  seconds  error  bundle",
+        "case_study.db/agreement  smart_meter_agreements  loaded                                  smart_meter",
+    ]
+    assert "bundle" not in render_table([LOADED]).splitlines()[0]
