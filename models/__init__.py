@@ -3,26 +3,26 @@
 from models.base import Base
 from models.staging import FileLoad, LoadStatus, RejectedRow, StagedJobTitle, StagedNem12Reading
 from models.warehouse import (
-    BridgeRelatedTitle,
     DimJobTitle,
     DimLead,
     DimNmi,
     FactDailyConsumption,
     FactLeadChange,
     FactMeterReading,
+    FactRelatedTitles,
     FactTitlePopularity,
     PipelineFile,
 )
 
 __all__ = [
     "Base",
-    "BridgeRelatedTitle",
     "DimJobTitle",
     "DimLead",
     "DimNmi",
     "FactDailyConsumption",
     "FactLeadChange",
     "FactMeterReading",
+    "FactRelatedTitles",
     "FactTitlePopularity",
     "FileLoad",
     "LoadStatus",

@@ -26,7 +26,7 @@ from core.db import alembic_config, create_engine, start_embedded_postgres
 LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 STAGING_TABLES = ("rejected_rows", "job_titles", "nem12", "leads", "file_loads")
 WAREHOUSE_TABLES = (
-    "bridge_related_title",
+    "fact_related_titles",
     "fact_title_popularity",
     "dim_job_title",
     "fact_daily_consumption",
