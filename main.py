@@ -164,10 +164,7 @@ async def _run_mode(
     declarations: "tuple[KindDeclaration, ...]",
 ) -> int:
     if args.status:
-        from services.status import fetch_status, render_json, render_table
-
-        rows = await fetch_status(engine)
-        print(render_json(rows) if args.json else render_table(rows))
+        await _print_status(engine, is_json=args.json)
         return EXIT_OK
     if args.pipeline:
         from services.warehouse import build_warehouse
@@ -193,6 +190,18 @@ async def _run_mode(
         await export_meter_readings(engine, settings, args.export_sql, is_interval=args.interval)
         return EXIT_OK
     return await _serve(settings, engine, url, declarations, is_once=args.once is not None)
+
+
+async def _print_status(engine: AsyncEngine, *, is_json: bool) -> None:
+    from services import status
+
+    rows = await status.fetch_status(engine)
+    build = await status.fetch_running_build(engine)
+    print(status.render_json(rows) if is_json else status.render_table(rows))
+    if build is not None:
+        if not is_json:  # the JSON stays the ledger; the log line below says it for both
+            print(status.render_running_build(build))
+        log_event(logger, "pipeline_running", server_pid=build.pid, seconds=build.seconds, doing=build.doing)
 
 
 def _stop_during_start_up(signum: int, frame: object) -> None:
