@@ -124,10 +124,7 @@ def _run_logging_failures(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from services.declarations import load_declarations, register_declared_models
-
-    declarations = load_declarations(settings.kind_folders)
-    register_declared_models(declarations)
+    declarations = _declarations(settings) if _takes_files(args) else ()
     url = await asyncio.to_thread(resolve_database_url, settings)
     engine = create_engine(settings, url)
     try:
@@ -136,15 +133,29 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         if is_service and settings.dev:
             await drop_schemas(engine, settings)
         if settings.init_db:
-            await migrate(settings, url)
+            await migrate(settings, url, engine)
         if args.make_migration:
             path = await asyncio.to_thread(make_migration, settings, url, args.make_migration)
             log_event(logger, "migration_written", path=path, note="review it, then start the service")
             return EXIT_OK
-        await _check_declared_tables(engine, settings, [d.kind for d in declarations])
+        if declarations:
+            await _check_declared_tables(engine, settings, [d.kind for d in declarations])
         return await _run_mode(args, settings, engine, url, declarations)
     finally:
         await engine.dispose()
+
+
+def _takes_files(args: argparse.Namespace) -> bool:
+    """Whether the mode loads or checks files (or writes a revision for them), so needs the declared kinds."""
+    return not (args.status or args.pipeline or args.analysis or args.export_sql is not None)
+
+
+def _declarations(settings: Settings) -> "tuple[KindDeclaration, ...]":
+    from services.declarations import load_declarations, register_declared_models
+
+    declarations = load_declarations(settings.kind_folders)
+    register_declared_models(declarations)
+    return declarations
 
 
 async def _check_declared_tables(engine: AsyncEngine, settings: Settings, kinds: list[str]) -> None:

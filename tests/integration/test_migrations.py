@@ -1,18 +1,20 @@
 """Migrations: the models and the revisions agree, and the schema names really are settings."""
 
 import asyncio
+import logging
 
 import asyncpg
+import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 
 from bench.generators import generate_rows, write_job_titles
 from core.config import SYNC_SCHEME, Settings, with_scheme
-from core.db import alembic_config, create_engine, migrate
+from core.db import alembic_config, create_engine, is_at_head, migrate
 from services.analysis import run_analysis
 from services.ingest import Ingestor, Outcome
 from services.warehouse import build_warehouse
-from tests.helpers import fetch_all
+from tests.helpers import admin, fetch_all
 
 
 def test_the_models_and_the_migrations_agree(database_url: str) -> None:
@@ -102,3 +104,24 @@ def test_related_titles_move_into_key_arrays_and_back_without_losing_a_link(empt
     assert view == table == LINKS_BEFORE
     assert lists == [(1, [2, 3], 10), (2, [], 10), (4, [1], 11)]
     assert normalised == [("a b",)]
+
+
+async def test_a_database_at_head_is_recognised_without_alembic(
+    empty_database: str, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = create_engine(settings, empty_database)
+    caplog.set_level(logging.INFO)
+    try:
+        assert not await is_at_head(engine, settings)
+        await migrate(settings, empty_database, engine)
+        assert await is_at_head(engine, settings)
+        [head] = await fetch_all(engine, "SELECT version_num FROM staging.alembic_version")
+        await admin(engine, "UPDATE staging.alembic_version SET version_num = '0001'")
+        assert not await is_at_head(engine, settings)
+        await admin(engine, f"UPDATE staging.alembic_version SET version_num = '{head['version_num']}'")
+        await migrate(settings, empty_database, engine)
+    finally:
+        await engine.dispose()
+
+    migrated = [record.getMessage() for record in caplog.records if "event=db_migrated" in record.getMessage()]
+    assert migrated == ["event=db_migrated revision=head", 'event=db_migrated revision=head note="already at head"']
