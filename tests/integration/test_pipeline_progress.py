@@ -49,6 +49,10 @@ async def test_each_step_logs_its_rows_and_seconds_as_it_finishes(
     rows = {(int(e["file_id"]), e["step"]): int(e["rows"]) for e in steps}
     assert rows[first, "010_read_file_rows"] == 2 and rows[second, "010_read_file_rows"] == 1
     assert rows[first, "020_collect_file_titles"] == 2
+    assert (
+        rows[first, "050_upsert_fact_title_popularity"] == 2 and rows[second, "050_upsert_fact_title_popularity"] == 1
+    )
+    assert rows[first, "070_record_built_file"] == rows[second, "070_record_built_file"] == 1
 
 
 async def test_status_names_the_build_that_is_running_and_for_how_long(engine: AsyncEngine, settings: Settings) -> None:

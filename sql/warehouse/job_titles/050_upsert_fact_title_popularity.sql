@@ -2,18 +2,19 @@
 -- An update of the titles already there and an insert of the rest: both see the table as it was
 -- before the statement, and skip the per-row conflict check of INSERT ... ON CONFLICT. A title new
 -- to the dimension cannot have a count yet, so only the others are looked up.
-WITH updated AS (
-    UPDATE fact_title_popularity AS fact
-    SET pdl_count = file_titles.pdl_count, file_id = :file_id, updated_at = now()
+SELECT count(*) FILTER (WHERE has_count) AS titles_updated, count(*) FILTER (WHERE NOT has_count) AS titles_inserted
+FROM (
+    SELECT NOT is_new AND EXISTS (SELECT FROM fact_title_popularity AS fact WHERE fact.title_key = file_titles.title_key)
+           AS has_count
     FROM file_titles
-    WHERE NOT file_titles.is_new AND fact.title_key = file_titles.title_key
-    RETURNING 1
-),
-inserted AS (
-    INSERT INTO fact_title_popularity (title_key, pdl_count, file_id, updated_at)
-    SELECT title_key, pdl_count, :file_id, now()
-    FROM file_titles
-    WHERE is_new OR NOT EXISTS (SELECT FROM fact_title_popularity AS fact WHERE fact.title_key = file_titles.title_key)
-    RETURNING 1
-)
-SELECT (SELECT count(*) FROM inserted) AS titles_inserted, (SELECT count(*) FROM updated) AS titles_updated;
+) AS titles;
+
+UPDATE fact_title_popularity AS fact
+SET pdl_count = file_titles.pdl_count, file_id = :file_id, updated_at = now()
+FROM file_titles
+WHERE NOT file_titles.is_new AND fact.title_key = file_titles.title_key;
+
+INSERT INTO fact_title_popularity (title_key, pdl_count, file_id, updated_at)
+SELECT title_key, pdl_count, :file_id, now()
+FROM file_titles
+WHERE is_new OR NOT EXISTS (SELECT FROM fact_title_popularity AS fact WHERE fact.title_key = file_titles.title_key);
