@@ -133,6 +133,13 @@ PEAK_RSS_KEYS: Final = frozenset(
 )
 
 
+def step_specs(samples: Mapping[str, Sequence[float]]) -> tuple[Spec, ...]:
+    """One figure per step of the full build (its `event=warehouse_step` seconds), in step order."""
+    keys = sorted(key for key in samples if key.startswith("full_step_"))
+    steps = {key: key.removeprefix("full_step_").removesuffix("_s") for key in keys}
+    return tuple(Spec(key, f"full --pipeline, step {step}", "s") for key, step in steps.items())
+
+
 def drop_specs(drop_rows: Sequence[int]) -> tuple[Spec, ...]:
     """The drop -> views ready figures of each extra size dropped into an empty warehouse."""
     parts = (
@@ -205,7 +212,7 @@ def summarise(
     """The figures that have samples, in table order, with ratios and targets."""
     medians = {key: statistics.median(values) for key, values in samples.items() if values}
     figures = []
-    for spec in (LOAD_AVERAGE_SPEC, *SPECS, *drop_specs(drop_rows)):
+    for spec in (LOAD_AVERAGE_SPEC, *SPECS, *step_specs(samples), *drop_specs(drop_rows)):
         values = samples.get(spec.key)
         if not values:
             continue

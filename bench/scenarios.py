@@ -149,6 +149,8 @@ async def measure_big_watch(bench: Bench, samples: Samples) -> None:
     samples["watch_idle_rss_mb"].append(load.idle_rss_mb)
     samples["pipeline_full_s"].append(full_seconds)
     samples["pipeline_full_wall_s"].append(full.wall_seconds)
+    for step in service.find_events(full.folders, "warehouse_step"):
+        samples[f"full_step_{step['step']}_s"].append(float(step["seconds"]))
     samples["pipeline_full_peak_rss_mb"].append(full.peak_rss_mb)
     samples["analysis_big_wall_s"].append(analysis.wall_seconds)
     samples["analysis_peak_rss_mb"].append(analysis.peak_rss_mb)
