@@ -120,9 +120,9 @@ async def run_command(bench: Harness, args: list[str], name: str) -> CommandRun:
     return CommandRun(wall, rss.peak_bytes / MB, folders)
 
 
-async def run_pipeline(bench: Harness) -> tuple[CommandRun, float]:
-    """`main.py --pipeline`: the run, and the `seconds=` of its pipeline_done line."""
-    run = await run_command(bench, ["--pipeline"], "pipeline")
+async def run_pipeline(bench: Harness, name: str = "pipeline") -> tuple[CommandRun, float]:
+    """`main.py --pipeline` in folders `name`: the run, and the `seconds=` of its pipeline_done line."""
+    run = await run_command(bench, ["--pipeline"], name)
     [done] = service.find_events(run.folders, "pipeline_done")
     return run, float(done["seconds"])
 
@@ -135,7 +135,7 @@ async def measure_big_watch(bench: Bench, samples: Samples) -> None:
     process = await service.start_watcher(bench.env(folders), folders)
     try:
         load = await load_one(bench, process, folders, bench.inputs.big)
-        full, full_seconds = await run_pipeline(bench)
+        full, full_seconds = await run_pipeline(bench, "pipeline-full")
         analysis = await run_command(bench, ["--analysis"], "analysis")
         status = await run_command(bench, ["--status"], "status")
         await load_one(bench, process, folders, bench.inputs.small[-1])

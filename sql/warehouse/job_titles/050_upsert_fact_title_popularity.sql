@@ -2,12 +2,12 @@
 -- An update of the titles already there and an insert of the rest: both see the table as it was
 -- before the statement, and skip the per-row conflict check of INSERT ... ON CONFLICT. A title new
 -- to the dimension cannot have a count yet, so only the others are looked up.
-SELECT count(*) FILTER (WHERE has_count) AS titles_updated, count(*) FILTER (WHERE NOT has_count) AS titles_inserted
+SELECT has_count AS titles_updated, titles - has_count AS titles_inserted
 FROM (
-    SELECT NOT is_new AND EXISTS (SELECT FROM fact_title_popularity AS fact WHERE fact.title_key = file_titles.title_key)
-           AS has_count
+    SELECT count(*) AS titles, count(fact.title_key) AS has_count
     FROM file_titles
-) AS titles;
+    LEFT JOIN fact_title_popularity AS fact ON NOT file_titles.is_new AND fact.title_key = file_titles.title_key
+) AS counts;
 
 UPDATE fact_title_popularity AS fact
 SET pdl_count = file_titles.pdl_count, file_id = :file_id, updated_at = now()
