@@ -90,17 +90,23 @@ async def _build_file(conn: AsyncConnection, kind: str, steps: list[Step], file_
         step_name = file_name.removesuffix(".sql")
         await _announce_step(conn, kind, file_id, step_name)
         started = time.monotonic()
-        step_rows = 0
-        for step in statements:
-            result = await conn.execute(text(step.sql), bound_parameters(step.sql, {"file_id": file_id}))
-            if result.returns_rows:
-                row = result.mappings().first()
-                totals.update({key: int(value or 0) for key, value in (row or {}).items()})
-            else:
-                step_rows += max(result.rowcount, 0)  # CREATE TABLE AS, INSERT, UPDATE, DELETE; -1 for the rest
+        rows = await _run_statements(conn, list(statements), file_id, totals)
         seconds = time.monotonic() - started
-        log_event(logger, "warehouse_step", kind=kind, file_id=file_id, step=step_name, rows=step_rows, seconds=seconds)
+        log_event(logger, "warehouse_step", kind=kind, file_id=file_id, step=step_name, rows=rows, seconds=seconds)
     return totals
+
+
+async def _run_statements(conn: AsyncConnection, statements: list[Step], file_id: int, totals: Counter[str]) -> int:
+    """Run one step's statements, adding returned counters to `totals`; returns the rows its writes touched."""
+    rows = 0
+    for step in statements:
+        result = await conn.execute(text(step.sql), bound_parameters(step.sql, {"file_id": file_id}))
+        if result.returns_rows:
+            row = result.mappings().first()
+            totals.update({key: int(value or 0) for key, value in (row or {}).items()})
+        else:
+            rows += max(result.rowcount, 0)  # CREATE TABLE AS, INSERT, UPDATE, DELETE; -1 for the others
+    return rows
 
 
 async def _announce_step(conn: AsyncConnection, kind: str, file_id: int, step_name: str) -> None:
