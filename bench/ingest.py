@@ -12,6 +12,7 @@ See bench/README.md for what each figure means.
 
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -28,7 +29,7 @@ from tests.support.databases import connect
 PROJECT_ROOT: Final = Path(__file__).resolve().parent.parent
 DEFAULT_SERVER: Final = "postgresql://postgres@127.0.0.1:5432/postgres"
 SCALE_WATCHERS: Final = (1, 2, 3)
-TITLES_PARAMS: Final = frozenset({"rows", "small_rows", "scale", "scale_files", "scale_rows"})
+TITLES_PARAMS: Final = frozenset({"rows", "small_rows", "scale", "scale_files", "scale_rows", "drop_rows"})
 NEM12_PARAMS: Final = frozenset({"nem12", "nem12_nmis", "nem12_days", "only_nem12"})
 
 
@@ -45,6 +46,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--scale", action="store_true", help="also run 1, 2, 3 watchers on one folder (long)")
     parser.add_argument("--scale-files", type=int, default=20, help="files for --scale (default 20)")
     parser.add_argument("--scale-rows", type=int, default=100_000, help="rows per --scale file (default 100000)")
+    parser.add_argument(
+        "--drop-rows",
+        type=_row_counts,
+        default=(5000, 100_000),
+        help="sizes dropped into an empty warehouse for drop -> views ready, besides --rows (default 5000,100000)",
+    )
     parser.add_argument("--nem12", action="store_true", help="also run the NEM12 case")
     parser.add_argument("--nem12-nmis", type=int, default=100, help="NMIs of the NEM12 file (default 100)")
     parser.add_argument("--nem12-days", type=int, default=365, help="days of 30-minute data per NMI (default 365)")
@@ -61,15 +68,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def _row_counts(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(",") if part.strip())
+
+
 def _say(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
 async def _run_titles(bench: scenarios.Bench, args: argparse.Namespace, samples: scenarios.Samples, run: int) -> None:
+    samples["load_average_1min"].append(os.getloadavg()[0])  # how busy the machine was as each run began
     _say(f"run {run}/{args.runs}: COPY limit")
     await scenarios.measure_limits(bench, samples)
-    _say(f"run {run}/{args.runs}: --watch {args.rows} rows, --pipeline, incremental --pipeline")
+    _say(f"run {run}/{args.runs}: --watch {args.rows} rows, --pipeline, --analysis, incremental --pipeline")
     await scenarios.measure_big_watch(bench, samples)
+    if bench.inputs.drops:
+        sizes = ", ".join(str(rows) for rows, _ in bench.inputs.drops)
+        _say(f"run {run}/{args.runs}: drop -> views ready, {sizes} rows")
+        await scenarios.measure_drops_to_views(bench, samples)
     _say(f"run {run}/{args.runs}: --watch {bench.inputs.medium_rows} rows, {args.small_rows}-row latency")
     await scenarios.measure_medium_and_small(bench, samples)
     samples["rss_growth_ratio"].append(samples["watch_peak_rss_mb"][-1] / samples["medium_peak_rss_mb"][-1])
@@ -103,6 +119,7 @@ def _write_titles(folder: Path, args: argparse.Namespace) -> Inputs:
         small_files=scenarios.SMALL_SAMPLES_PER_RUN + 1,
         scale_files=args.scale_files if args.scale else 0,
         scale_rows=args.scale_rows,
+        drop_rows=args.drop_rows,
     )
 
 
@@ -147,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         "nem12_days": args.nem12_days,
         "nem12_readings": f"{args.nem12_nmis * args.nem12_days * 24 * 60 // NEM12_INTERVAL_MINUTES:,}",
     }
-    figures = report.summarise(samples, labels)
+    figures = report.summarise(samples, labels, drop_rows=args.drop_rows)
     machine = report.machine_facts(server) | report.source_facts(PROJECT_ROOT)
     params = _params(args)
     json_path, md_path = report.write_results(args.out, stamp, figures, machine, params)

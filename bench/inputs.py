@@ -19,6 +19,7 @@ BIG_SEED: Final = 0
 MEDIUM_SEED: Final = 1
 SMALL_SEED_BASE: Final = 1000
 SCALE_SEED_BASE: Final = 2000
+DROP_SEED_BASE: Final = 3000
 TYPED_HEADER: Final = ("title", "pdl_count", "related")
 STAGING_SHAPED_HEADER: Final = job_titles.COPY_COLUMNS
 NEM12_SEED: Final = 0
@@ -41,6 +42,7 @@ class Inputs:
     small_rows: int
     scale: tuple[Path, ...]
     scale_rows: int
+    drops: tuple[tuple[int, Path], ...] = ()  # (rows, file) dropped into an empty warehouse: drop -> views ready
 
 
 def _typed_cells(row: GeneratedRow) -> tuple[str, str, str]:
@@ -74,7 +76,14 @@ def _series(folder: Path, stem: str, files: int, rows: int, seed_base: int) -> t
 
 
 def write_inputs(
-    folder: Path, *, rows: int, small_rows: int, small_files: int, scale_files: int, scale_rows: int
+    folder: Path,
+    *,
+    rows: int,
+    small_rows: int,
+    small_files: int,
+    scale_files: int,
+    scale_rows: int,
+    drop_rows: tuple[int, ...] = (),
 ) -> Inputs:
     """Write every input file into `folder` (scale files only when `scale_files` > 0)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -92,6 +101,10 @@ def write_inputs(
         small_rows=small_rows,
         scale=_series(folder, "scale", scale_files, scale_rows, SCALE_SEED_BASE),
         scale_rows=scale_rows,
+        drops=tuple(
+            (count, _job_titles(folder / f"drop-{count}.csv", count, DROP_SEED_BASE + i))
+            for i, count in enumerate(drop_rows)
+        ),
     )
 
 

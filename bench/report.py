@@ -74,8 +74,15 @@ SPECS: Final = (
     Spec("small_latency_s", "{small_rows}-row file: settled -> committed (watcher running)", "s"),
     Spec("pipeline_full_s", "--pipeline on {rows} staged rows: its seconds=", "s", True),
     Spec("pipeline_full_wall_s", "--pipeline on {rows} staged rows: process wall time", "s", True),
+    Spec("pipeline_full_peak_rss_mb", "peak RSS of --pipeline on {rows} staged rows", "MB"),
+    Spec("analysis_big_wall_s", "--analysis after that build: process wall time", "s"),
+    Spec("analysis_peak_rss_mb", "peak RSS of --analysis", "MB"),
+    Spec("drop_to_views_big_s", "drop -> views ready, {rows} rows: rename -> commit, --pipeline, --analysis", "s"),
+    Spec("status_wall_s", "--status after that: process wall time", "s"),
+    Spec("status_peak_rss_mb", "peak RSS of --status", "MB"),
     Spec("pipeline_incremental_s", "--pipeline after one more {small_rows}-row file: its seconds=", "s"),
     Spec("pipeline_incremental_wall_s", "--pipeline after one more {small_rows}-row file: wall time", "s"),
+    Spec("pipeline_incremental_peak_rss_mb", "peak RSS of that incremental --pipeline", "MB"),
     *(
         Spec(f"scale_{n}_{what}", f"scale, {n} watcher{'s' if n > 1 else ''}: {label}", unit)
         for n in (1, 2, 3)
@@ -111,7 +118,42 @@ SPECS: Final = (
     Spec("nem12_peak_rss_mb", "NEM12 peak RSS of the watcher's process tree", "MB"),
     Spec("nem12_idle_rss_mb", "NEM12 RSS of the idle watcher just before the drop", "MB"),
 )
-PEAK_RSS_KEYS: Final = frozenset({"watch_peak_rss_mb", "nem12_peak_rss_mb"})  # judged on the worst run
+LOAD_AVERAGE_SPEC: Final = Spec("load_average_1min", "machine: 1-minute load average as each run began", "load")
+# Judged on the worst run: the watcher's, and every command's.
+PEAK_RSS_KEYS: Final = frozenset(
+    {
+        "watch_peak_rss_mb",
+        "nem12_peak_rss_mb",
+        "once_peak_rss_mb",
+        "pipeline_full_peak_rss_mb",
+        "pipeline_incremental_peak_rss_mb",
+        "analysis_peak_rss_mb",
+        "status_peak_rss_mb",
+    }
+)
+
+
+def step_specs(samples: Mapping[str, Sequence[float]]) -> tuple[Spec, ...]:
+    """One figure per step of the full build (its `event=warehouse_step` seconds), in step order."""
+    keys = sorted(key for key in samples if key.startswith("full_step_"))
+    steps = {key: key.removeprefix("full_step_").removesuffix("_s") for key in keys}
+    return tuple(Spec(key, f"full --pipeline, step {step}", "s") for key, step in steps.items())
+
+
+def drop_specs(drop_rows: Sequence[int]) -> tuple[Spec, ...]:
+    """The drop -> views ready figures of each extra size dropped into an empty warehouse."""
+    parts = (
+        ("load_s", "rename -> commit (settle included)"),
+        ("pipeline_wall_s", "--pipeline wall time"),
+        ("analysis_wall_s", "--analysis wall time"),
+        ("to_views_s", "drop -> views ready"),
+    )
+    return tuple(
+        Spec(f"drop_{rows}_{key}", f"{rows:,} rows into an empty warehouse: {label}", "s")
+        for rows in drop_rows
+        for key, label in parts
+    )
+
 
 Verdict = tuple[str, bool]
 
@@ -128,7 +170,7 @@ def _judge_nem12_load(medians: Mapping[str, float]) -> Verdict:
 
 def _judge_pipeline(medians: Mapping[str, float]) -> Verdict:
     limit = PIPELINE_RATIO_TARGET * medians["watch_e2e_s"]
-    return f"<= {PIPELINE_RATIO_TARGET:g}x our load ({limit:.1f} s)", medians["pipeline_full_s"] <= limit
+    return f"<= {PIPELINE_RATIO_TARGET:g}x our load ({limit:.1f} s)", medians["pipeline_full_wall_s"] <= limit
 
 
 def _judge_growth(medians: Mapping[str, float]) -> Verdict:
@@ -140,17 +182,18 @@ def _judge_small(medians: Mapping[str, float]) -> Verdict:
 
 
 def _judge_incremental(medians: Mapping[str, float]) -> Verdict:
-    return f"< {INCREMENTAL_TARGET_SECONDS:g} s", medians["pipeline_incremental_s"] < INCREMENTAL_TARGET_SECONDS
+    wall = medians["pipeline_incremental_wall_s"]
+    return f"< {INCREMENTAL_TARGET_SECONDS:g} s, start-up included", wall < INCREMENTAL_TARGET_SECONDS
 
 
 # Targets from the issue, judged on medians (peak RSS on the worst run), with the figures each one needs.
 TARGETS: Final[dict[str, tuple[tuple[str, ...], Callable[[Mapping[str, float]], Verdict]]]] = {
     "watch_e2e_s": ((TYPED_LIMIT_KEY,), _judge_load),
     "nem12_watch_e2e_s": ((NEM12_LIMIT_KEY,), _judge_nem12_load),
-    "pipeline_full_s": (("watch_e2e_s",), _judge_pipeline),
+    "pipeline_full_wall_s": (("watch_e2e_s",), _judge_pipeline),
     "rss_growth_ratio": ((), _judge_growth),
     "small_latency_s": ((), _judge_small),
-    "pipeline_incremental_s": ((), _judge_incremental),
+    "pipeline_incremental_wall_s": ((), _judge_incremental),
 }
 
 
@@ -163,11 +206,13 @@ def _verdict_for(key: str, values: Sequence[float], medians: Mapping[str, float]
     return judge(medians) if all(need in medians for need in needs) else None
 
 
-def summarise(samples: Mapping[str, Sequence[float]], labels: Mapping[str, object]) -> list[Figure]:
+def summarise(
+    samples: Mapping[str, Sequence[float]], labels: Mapping[str, object], drop_rows: Sequence[int] = ()
+) -> list[Figure]:
     """The figures that have samples, in table order, with ratios and targets."""
     medians = {key: statistics.median(values) for key, values in samples.items() if values}
     figures = []
-    for spec in SPECS:
+    for spec in (LOAD_AVERAGE_SPEC, *SPECS, *step_specs(samples), *drop_specs(drop_rows)):
         values = samples.get(spec.key)
         if not values:
             continue

@@ -114,28 +114,49 @@ async def load_one(bench: Harness, watcher: Service, folders: Folders, source: P
     )
 
 
-async def run_pipeline(bench: Harness) -> tuple[float, float]:
-    """`main.py --pipeline`: its wall time and the `seconds=` of its pipeline_done line."""
-    folders = bench.folders("pipeline")
+@dataclass(frozen=True)
+class CommandRun:
+    """One `main.py` command run to its end."""
+
+    wall_seconds: float  # the process, from its start (Python start-up included) to its exit
+    peak_rss_mb: float
+    folders: Folders
+    service: Service
+
+
+async def run_command(bench: Harness, args: list[str], name: str) -> CommandRun:
+    """`main.py ARGS` in fresh folders: wall time and peak RSS of its process tree; an error if it fails."""
+    folders = bench.folders(name)
     started = time.monotonic()
-    pipeline = bench.launch(folders, "--pipeline")
-    if await asyncio.to_thread(pipeline.process.wait) != 0:
-        raise RuntimeError(f"--pipeline failed: {pipeline.output()}")
+    running = bench.launch(folders, *args)
+    with RssSampler(running.process.pid) as rss:
+        code = await asyncio.to_thread(running.process.wait)
     wall = time.monotonic() - started
-    [done] = pipeline.events("pipeline_done")
-    return wall, float(done["seconds"])
+    if code != 0:
+        raise RuntimeError(f"{' '.join(args)} failed: {running.output()}")
+    return CommandRun(wall, rss.peak_bytes / MB, folders, running)
+
+
+async def run_pipeline(bench: Harness, name: str = "pipeline") -> tuple[CommandRun, float]:
+    """`main.py --pipeline` in folders `name`: the run, and the `seconds=` of its pipeline_done line."""
+    run = await run_command(bench, ["--pipeline"], name)
+    [done] = run.service.events("pipeline_done")
+    return run, float(done["seconds"])
 
 
 async def measure_big_watch(bench: Bench, samples: Samples) -> None:
-    """The big file through `--watch`, then the full warehouse build, one more small file, the incremental build."""
+    """The big file through `--watch`, the full warehouse build and the analysis (drop -> views ready), `--status`,
+    then one more small file and the incremental build."""
     await empty_tables(bench.conn)
     folders = bench.folders("watch-big")
     watcher = await bench.start_watcher(folders)
     try:
         load = await load_one(bench, watcher, folders, bench.inputs.big)
-        full_wall, full_seconds = await run_pipeline(bench)
+        full, full_seconds = await run_pipeline(bench, "pipeline-full")
+        analysis = await run_command(bench, ["--analysis"], "analysis")
+        status = await run_command(bench, ["--status"], "status")
         await load_one(bench, watcher, folders, bench.inputs.small[-1])
-        incremental_wall, incremental_seconds = await run_pipeline(bench)
+        incremental, incremental_seconds = await run_pipeline(bench)
     finally:
         await stop(watcher)
     samples["watch_e2e_s"].append(load.e2e_seconds)
@@ -144,9 +165,39 @@ async def measure_big_watch(bench: Bench, samples: Samples) -> None:
     samples["watch_peak_rss_mb"].append(load.peak_rss_mb)
     samples["watch_idle_rss_mb"].append(load.idle_rss_mb)
     samples["pipeline_full_s"].append(full_seconds)
-    samples["pipeline_full_wall_s"].append(full_wall)
+    samples["pipeline_full_wall_s"].append(full.wall_seconds)
+    for step in full.service.events("warehouse_step"):
+        samples[f"full_step_{step['step']}_s"].append(float(step["seconds"]))
+    samples["pipeline_full_peak_rss_mb"].append(full.peak_rss_mb)
+    samples["analysis_big_wall_s"].append(analysis.wall_seconds)
+    samples["analysis_peak_rss_mb"].append(analysis.peak_rss_mb)
+    samples["drop_to_views_big_s"].append(
+        load.e2e_seconds + bench.settle_seconds + full.wall_seconds + analysis.wall_seconds
+    )
+    samples["status_wall_s"].append(status.wall_seconds)
+    samples["status_peak_rss_mb"].append(status.peak_rss_mb)
     samples["pipeline_incremental_s"].append(incremental_seconds)
-    samples["pipeline_incremental_wall_s"].append(incremental_wall)
+    samples["pipeline_incremental_wall_s"].append(incremental.wall_seconds)
+    samples["pipeline_incremental_peak_rss_mb"].append(incremental.peak_rss_mb)
+
+
+async def measure_drops_to_views(bench: Bench, samples: Samples) -> None:
+    """Each drop file into an empty warehouse: renamed in -> committed, then `--pipeline`, then `--analysis`."""
+    for rows, source in bench.inputs.drops:
+        await empty_tables(bench.conn)
+        folders = bench.folders(f"drop-{rows}")
+        watcher = await bench.start_watcher(folders)
+        try:
+            load = await load_one(bench, watcher, folders, source)
+        finally:
+            await stop(watcher)
+        pipeline, _ = await run_pipeline(bench)
+        analysis = await run_command(bench, ["--analysis"], "analysis")
+        loaded = load.e2e_seconds + bench.settle_seconds
+        samples[f"drop_{rows}_load_s"].append(loaded)
+        samples[f"drop_{rows}_pipeline_wall_s"].append(pipeline.wall_seconds)
+        samples[f"drop_{rows}_analysis_wall_s"].append(analysis.wall_seconds)
+        samples[f"drop_{rows}_to_views_s"].append(loaded + pipeline.wall_seconds + analysis.wall_seconds)
 
 
 async def measure_medium_and_small(bench: Bench, samples: Samples) -> None:

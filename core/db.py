@@ -6,10 +6,8 @@ import os
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -19,6 +17,10 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from core.config import ASYNC_SCHEME, Settings, mask_url, with_scheme
 from core.errors import BadFileError, ConfigError, TransientError
 from core.logfmt import log_event
+from core.revisions import script_heads
+
+if TYPE_CHECKING:  # alembic is imported only when a migration runs: most starts find the database at head
+    from alembic.config import Config
 
 logger = logging.getLogger(__name__)
 
@@ -175,8 +177,10 @@ def _log_db_unavailable(state: RetryCallState, attempts: int) -> None:
     )
 
 
-def alembic_config(settings: Settings, url: str) -> Config:
+def alembic_config(settings: Settings, url: str) -> "Config":
     """An alembic Config that takes its URL and schema names from us rather than from the environment."""
+    from alembic.config import Config
+
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
     config.set_main_option("version_locations", os.pathsep.join(str(p) for p in migration_folders(settings)))
@@ -193,6 +197,8 @@ def migration_folders(settings: Settings) -> list[Path]:
 
 def make_migration(settings: Settings, url: str, message: str) -> str:
     """Autogenerate a revision (for a newly declared kind) into the right folder; returns its path."""
+    from alembic import command
+
     folder = migration_folders(settings)[-1]
     folder.mkdir(parents=True, exist_ok=True)
     script = command.revision(
@@ -202,11 +208,33 @@ def make_migration(settings: Settings, url: str, message: str) -> str:
     return ", ".join(str(s.path) for s in scripts if s is not None)
 
 
-async def migrate(settings: Settings, url: str) -> None:
-    """Bring the database to the newest alembic revision (creates schemas, ledger and tables)."""
+async def migrate(settings: Settings, url: str, engine: AsyncEngine | None = None) -> None:
+    """Bring the database to the newest alembic revision (creates schemas, ledger and tables).
+
+    With `engine`, a database whose version table already names the heads is left alone without
+    starting alembic.
+    """
+    if engine is not None and await is_at_head(engine, settings):
+        log_event(logger, "db_migrated", revision="head", note="already at head")
+        return
+    from alembic import command
+
     # alembic's async env.py runs its own event loop, so it gets a thread of its own.
     await asyncio.to_thread(command.upgrade, alembic_config(settings, url), "head")
     log_event(logger, "db_migrated", revision="head")
+
+
+async def is_at_head(engine: AsyncEngine, settings: Settings) -> bool:
+    """Whether the version table names exactly the head revisions of the migration folders."""
+    heads = script_heads(migration_folders(settings))
+    if heads is None:
+        return False
+    async with engine.connect() as conn:
+        table = f"{conn.dialect.identifier_preparer.quote_schema(settings.staging_schema)}.alembic_version"
+        if (await conn.execute(text("SELECT to_regclass(:table)"), {"table": table})).scalar_one() is None:
+            return False
+        current = set((await conn.execute(text(f"SELECT version_num FROM {table}"))).scalars())
+    return current == heads
 
 
 async def missing_tables(engine: AsyncEngine, expected: Mapping[tuple[str, str], Sequence[str]]) -> list[str]:

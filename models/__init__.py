@@ -3,7 +3,6 @@
 from models.base import Base
 from models.staging import FileLoad, LoadStatus, RejectedRow, StagedJobTitle, StagedNem12Reading, StagedNem13Read
 from models.warehouse import (
-    BridgeRelatedTitle,
     DimJobTitle,
     DimLead,
     DimNmi,
@@ -11,13 +10,13 @@ from models.warehouse import (
     FactLeadChange,
     FactMeterReading,
     FactRegisterRead,
+    FactRelatedTitles,
     FactTitlePopularity,
     PipelineFile,
 )
 
 __all__ = [
     "Base",
-    "BridgeRelatedTitle",
     "DimJobTitle",
     "DimLead",
     "DimNmi",
@@ -25,6 +24,7 @@ __all__ = [
     "FactLeadChange",
     "FactMeterReading",
     "FactRegisterRead",
+    "FactRelatedTitles",
     "FactTitlePopularity",
     "FileLoad",
     "LoadStatus",

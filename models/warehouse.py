@@ -1,8 +1,9 @@
 """The star schema built by `--pipeline` from staging.
 
-The fact and bridge tables carry no foreign keys: the build SQL only ever writes keys it has just
-looked up in `dim_job_title`, and checking tens of millions of links one by one would make the
-build several times slower. A test checks the integrity after every build instead.
+The fact tables carry no foreign keys: the build SQL only ever writes keys it has just looked up in
+`dim_job_title` (and an array's elements could not have them anyway). A test checks the integrity
+after every build instead. `bridge_related_title` is a view (created by migration 0006, so it has no
+model here): models describe tables only.
 """
 
 from datetime import date, datetime
@@ -68,15 +69,18 @@ class FactTitlePopularity(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class BridgeRelatedTitle(Base):
-    """A title's current related titles, in the order its file gave them."""
+class FactRelatedTitles(Base):
+    """A title's current related titles: their keys in the order its latest file gave them (empty for none).
 
-    __tablename__ = "bridge_related_title"
+    The view `bridge_related_title(title_key, related_title_key, position, file_id)` (migration 0006)
+    unnests them with their position, one row per link, for queries and BI tools.
+    """
+
+    __tablename__ = "fact_related_titles"
     __table_args__ = ({"schema": WAREHOUSE},)
 
     title_key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    related_title_key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    position: Mapped[int] = mapped_column(Integer)
+    related_title_keys: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
     file_id: Mapped[int] = mapped_column(BigInteger)
 
 

@@ -1,6 +1,7 @@
 """The one-shot commands of main.py (everything but watching): each runs, prints what it must, and returns
 the process exit code. Each imports what it needs when it runs, so a command starts only what it uses."""
 
+import logging
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -9,10 +10,13 @@ from typing import TYPE_CHECKING, Final
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings
+from core.logfmt import log_event
 from services.importers.base import Importer
 
 if TYPE_CHECKING:
     from services.bundles import Catalogue
+
+logger = logging.getLogger("main")
 
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
@@ -20,10 +24,15 @@ EXIT_FAILED: Final = 1
 
 async def show_status(engine: AsyncEngine, bundle_of: Mapping[str, str], *, as_json: bool) -> int:
     """`--status`: the load ledger, newest first (with the bundle of each kind that has one)."""
-    from services.status import fetch_status, render_json, render_table
+    from services import status
 
-    rows = await fetch_status(engine, bundle_of)
-    print(render_json(rows) if as_json else render_table(rows))
+    rows = await status.fetch_status(engine, bundle_of)
+    build = await status.fetch_running_build(engine)
+    print(status.render_json(rows) if as_json else status.render_table(rows))
+    if build is not None:
+        if not as_json:  # the JSON stays the ledger; the log line below says it for both
+            print(status.render_running_build(build))
+        log_event(logger, "pipeline_running", server_pid=build.pid, seconds=build.seconds, doing=build.doing)
     return EXIT_OK
 
 

@@ -1,14 +1,16 @@
-"""`--status`: the load ledger, newest first, as a table or as JSON."""
+"""`--status`: the load ledger, newest first, as a table or as JSON; and the warehouse build, if one runs."""
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from models import FileLoad, LoadStatus
 from services.column_matching import column_drift, mapped_columns, render_drift
+from services.warehouse import BUILD_APPLICATION_NAME, PIPELINE_LOCK_KEY
 
 STATUS_KEYS: Final = (
     "file_name", "part_name", "sha256", "kind", "status", "rows_loaded", "rows_rejected", "seconds", "error", "notes"
@@ -29,6 +31,43 @@ _TABLE_COLUMNS: Final = (
 _MAX_CELL_CHARS: Final = 80
 
 StatusRow = dict[str, object]
+
+# A build holds the pipeline's advisory lock for its whole transaction: the lock is what says one runs.
+# Postgres shows a bigint key as two 32-bit halves (classid, objid) with objsubid 1.
+_RUNNING_BUILD: Final = """
+    SELECT activity.pid, activity.application_name, extract(epoch FROM now() - activity.xact_start) AS seconds
+    FROM pg_locks AS lock
+    JOIN pg_stat_activity AS activity ON activity.pid = lock.pid
+    WHERE lock.locktype = 'advisory' AND lock.granted AND lock.objsubid = 1
+      AND lock.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND lock.classid::bigint = :high AND lock.objid::bigint = :low
+"""
+
+
+@dataclass(frozen=True)
+class RunningBuild:
+    """A `--pipeline` run in progress: its server process, how long it has run, and what it is doing."""
+
+    pid: int
+    seconds: float
+    doing: str  # e.g. "job_titles file 3 step 060"; empty before its first step
+
+
+async def fetch_running_build(engine: AsyncEngine) -> RunningBuild | None:
+    """The warehouse build holding the pipeline lock now, if any."""
+    high, low = PIPELINE_LOCK_KEY >> 32, PIPELINE_LOCK_KEY & 0xFFFFFFFF
+    async with engine.connect() as conn:
+        row = (await conn.execute(text(_RUNNING_BUILD), {"high": high, "low": low})).first()
+    if row is None:
+        return None
+    doing = row.application_name.removeprefix(BUILD_APPLICATION_NAME).strip() if row.application_name else ""
+    return RunningBuild(pid=row.pid, seconds=float(row.seconds or 0.0), doing=doing)
+
+
+def render_running_build(build: RunningBuild) -> str:
+    """One line for the table output: which build runs, for how long."""
+    doing = f": {build.doing}" if build.doing else ""
+    return f"pipeline running for {build.seconds:.0f} s (server pid {build.pid}){doing}"
 
 
 async def fetch_status(engine: AsyncEngine, bundle_of: Mapping[str, str] | None = None) -> list[StatusRow]:

@@ -37,7 +37,7 @@ TEN_MB = 10 * 1024 * 1024
 UNRECOGNISED = "no import service recognises this file (known kinds: "
 CORRUPT_GZIP = "the gzip data is truncated or corrupt; compress the file again and drop it again"
 STAGING_TABLES = {"file_loads", "job_titles", "rejected_rows"}
-WAREHOUSE_TABLES = {"dim_job_title", "fact_title_popularity", "bridge_related_title", "pipeline_files"}
+WAREHOUSE_TABLES = {"dim_job_title", "fact_title_popularity", "fact_related_titles", "pipeline_files"}
 
 
 @dataclass(frozen=True)
