@@ -16,6 +16,7 @@ from bench.database import (
     STAGING_SHAPED_TABLE,
     TEXT_TABLE,
     TYPED_TABLE,
+    check_loaded_once,
     copy_limit,
     empty_tables,
     staged_nem12_readings,
@@ -231,3 +232,32 @@ async def measure_nem12(harness: Harness, inputs: Nem12Inputs, samples: Samples)
     samples["nem12_watch_readings_per_s"].append(inputs.readings / load.e2e_seconds)
     samples["nem12_peak_rss_mb"].append(load.peak_rss_mb)
     samples["nem12_idle_rss_mb"].append(load.idle_rss_mb)
+
+
+BURST_POLL_SECONDS: Final = 0.05  # coarser than one file's: polling 1,000 names every 10 ms would load the server
+
+
+async def measure_burst(harness: Harness, files: tuple[Path, ...], rows_per_file: int, samples: Samples) -> None:
+    """Many small files renamed into a running watcher at once: from the first rename to the last commit.
+
+    Settling is included (every file waits settle_seconds once, all at the same time). Fails unless
+    each file was loaded exactly once.
+    """
+    await empty_tables(harness.conn)
+    folders = harness.folders("burst")
+    watcher = await harness.start_watcher(folders)
+    try:
+        staged = [stage(source, folders.imports, source.name) for source in files]
+        names = [source.name for source in files]
+        t0 = time.monotonic()
+        for hidden, name in zip(staged, names, strict=True):
+            publish(hidden, name)
+        committed = await wait_until_loaded(
+            harness.conn, names, poll_seconds=BURST_POLL_SECONDS, timeout_seconds=LOAD_TIMEOUT_SECONDS
+        )
+    finally:
+        await stop(watcher)
+    await check_loaded_once(harness.conn, len(files), rows_per_file)
+    seconds = committed - t0
+    samples["burst_s"].append(seconds)
+    samples["burst_files_per_s"].append(len(files) / seconds)
