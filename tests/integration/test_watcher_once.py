@@ -29,6 +29,26 @@ async def test_files_waiting_together_are_taken_oldest_first(engine: AsyncEngine
     assert [entry["file_name"] for entry in await ledger(engine)] == ["a2.csv", "b.csv", "a.csv", "c.csv"]
 
 
+async def test_files_loaded_side_by_side_still_commit_in_the_order_they_were_written(
+    engine: AsyncEngine, settings: Settings
+) -> None:
+    # The oldest file is the biggest, so the small ones after it would commit first if nothing held them back.
+    settings = settings.model_copy(update={"max_concurrent_files": 4})
+    now = 1_700_000_000
+    for index, rows in enumerate([20_000, 5, 5, 5, 5, 5]):
+        path = settings.imports_dir / f"f{index}.csv"
+        write_job_titles(path, generate_rows(rows, seed=index))
+        os.utime(path, (now + index, now + index))
+
+    assert await Watcher(Ingestor(engine, settings), settings, is_once=True).run_once(asyncio.Event())
+
+    entries = await ledger(engine)
+    assert [entry["file_name"] for entry in entries] == [f"f{index}.csv" for index in range(6)]
+    assert [entry["status"] for entry in entries] == ["loaded"] * 6
+    finished = [entry["finished_at"] for entry in entries]
+    assert finished == sorted(finished), "a later file of the kind committed before an earlier one"
+
+
 async def test_hidden_temporary_and_directory_entries_are_left_alone(engine: AsyncEngine, settings: Settings) -> None:
     names = [".hidden.csv", "x.csv.tmp", "y.csv.part", "z.crdownload", ".~lock.csv#", "w.csv.swp", "v.csv~"]
     for name in names:
