@@ -82,6 +82,9 @@ def _say(message: str) -> None:
 async def _run_titles(bench: scenarios.Bench, args: argparse.Namespace, samples: scenarios.Samples, run: int) -> None:
     _say(f"run {run}/{args.runs}: COPY limit")
     await scenarios.measure_limits(bench, samples)
+    _say(f"run {run}/{args.runs}: the parser alone, {args.rows} rows, no database")
+    await scenarios.measure_parser(bench, samples)
+    samples["parser_over_copy"].append(samples["limit_typed_s"][-1] / samples["parser_s"][-1])
     _say(f"run {run}/{args.runs}: --watch {args.rows} rows, --pipeline, incremental --pipeline")
     await scenarios.measure_big_watch(bench, samples)
     _say(f"run {run}/{args.runs}: --watch {bench.inputs.medium_rows} rows, {args.small_rows}-row latency")

@@ -24,6 +24,9 @@ from bench.database import (
 )
 from bench.inputs import Inputs, Nem12Inputs
 from bench.instruments import RssSampler, log_stamp, publish, stage
+from services.importers.encodings import UTF8
+from services.importers.job_titles import iter_copy_lines
+from services.importers.sources import open_text
 from tests.support import service
 from tests.support.service import Folders, Service
 
@@ -261,3 +264,40 @@ async def measure_burst(harness: Harness, files: tuple[Path, ...], rows_per_file
     seconds = committed - t0
     samples["burst_s"].append(seconds)
     samples["burst_files_per_s"].append(len(files) / seconds)
+
+
+PARSER_CHUNK_BYTES: Final = 1 << 20  # copy_chunk_bytes' default
+
+
+def _parse_only(path: Path) -> int:
+    """The big file through the importer's parser and the producer's chunking, no database; returns the rows."""
+    rows = size = 0
+    lines: list[str] = []
+    with open_text(path, UTF8) as text:
+        for item in iter_copy_lines(text, 1):
+            if isinstance(item, str):
+                lines.append(item)
+                size += len(item)
+                if size >= PARSER_CHUNK_BYTES:
+                    rows += len(lines)
+                    "".join(lines).encode()  # what the producer hands to COPY
+                    lines.clear()
+                    size = 0
+    "".join(lines).encode()
+    return rows + len(lines)
+
+
+async def measure_parser(bench: Bench, samples: Samples) -> None:
+    """The client side alone: parsing and encoding the big file as the service does, with no database at all.
+
+    Run in a thread of the benchmark's own process (one core's worth of Python, like the service's producer
+    thread). Its rate against the server's typed COPY rate says which side a load waits for on this machine.
+    """
+    wall_started, cpu_started = time.perf_counter(), time.process_time()
+    rows = await asyncio.to_thread(_parse_only, bench.inputs.big)
+    wall, cpu = time.perf_counter() - wall_started, time.process_time() - cpu_started
+    if rows != bench.inputs.big_rows:
+        raise RuntimeError(f"the parser gave {rows} rows, the file has {bench.inputs.big_rows}")
+    samples["parser_s"].append(wall)
+    samples["parser_cpu_s"].append(cpu)
+    samples["parser_rows_per_s"].append(rows / wall)
