@@ -193,9 +193,9 @@ class Watcher:
                 while ready and len(self._in_flight) < self.settings.max_concurrent_files and not stop.is_set():
                     self._start(ready.pop(0))
                 if self._in_flight:
-                    await _first_finished(list(self._in_flight.values()))
+                    await _first_finished(list(self._in_flight.values()), self.settings.tick_seconds)
                 if not ready and not stop.is_set():
-                    self._restat()
+                    self._scan()  # files dropped meanwhile can start beside a long load
                     ready = self._ready(only)
                 if stop.is_set():
                     ready = []
@@ -306,10 +306,10 @@ class Watcher:
             log_event(logger, "load_interrupted", logging.WARNING, file=name, note="an earlier process died mid-load")
 
 
-async def _first_finished(tasks: list["asyncio.Task[None]"]) -> None:
-    """Wait until one of `tasks` is done; an error that escaped one (a bug of ours) is raised here, as it would
-    have been had the file been processed inline."""
-    done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+async def _first_finished(tasks: list["asyncio.Task[None]"], timeout_seconds: float) -> None:
+    """Wait until one of `tasks` is done, or `timeout_seconds`; an error that escaped one (a bug of ours) is
+    raised here, as it would have been had the file been processed inline."""
+    done, _ = await asyncio.wait(tasks, timeout=timeout_seconds, return_when=asyncio.FIRST_COMPLETED)
     for task in done:
         error = None if task.cancelled() else task.exception()
         if error is not None:

@@ -13,6 +13,8 @@ from services.ingest import Ingestor
 from services.watcher import Watcher
 from tests.helpers import ledger
 from tests.support.samples.job_titles import generate_rows, write_job_titles
+from tests.support.samples.nem12 import write_nem12
+from tests.support.waiting import eventually
 
 
 async def test_files_waiting_together_are_taken_oldest_first(engine: AsyncEngine, settings: Settings) -> None:
@@ -47,6 +49,28 @@ async def test_files_loaded_side_by_side_still_commit_in_the_order_they_were_wri
     assert [entry["status"] for entry in entries] == ["loaded"] * 6
     finished = [entry["finished_at"] for entry in entries]
     assert finished == sorted(finished), "a later file of the kind committed before an earlier one"
+
+
+async def test_a_file_of_another_kind_dropped_during_a_long_load_loads_beside_it(
+    engine: AsyncEngine, settings: Settings
+) -> None:
+    stop = asyncio.Event()
+    watching = asyncio.create_task(Watcher(Ingestor(engine, settings), settings).watch(stop))
+    try:
+        write_job_titles(settings.imports_dir / "big.csv", generate_rows(150_000))
+        await eventually(lambda: _status_of(engine, "big.csv", "loading"), timeout=30, what="the long load")
+        write_nem12(settings.imports_dir / "meters.nem12", 2, 2)
+
+        await eventually(lambda: _status_of(engine, "meters.nem12", "loaded"), timeout=30, what="the meter file")
+        assert await _status_of(engine, "big.csv", "loading"), "the meter file waited for the long load"
+        await eventually(lambda: _status_of(engine, "big.csv", "loaded"), timeout=60, what="the long load's end")
+    finally:
+        stop.set()
+        await watching
+
+
+async def _status_of(engine: AsyncEngine, name: str, status: str) -> bool:
+    return [entry["status"] for entry in await ledger(engine) if entry["file_name"] == name] == [status]
 
 
 async def test_hidden_temporary_and_directory_entries_are_left_alone(engine: AsyncEngine, settings: Settings) -> None:
