@@ -94,20 +94,22 @@ class _Producer(threading.Thread):
         self._size = 0
         self._reject_text = io.TextIOWrapper(self.rejects, encoding="utf-8", newline="", write_through=True)
         self._reject_writer = csv.writer(self._reject_text, lineterminator="\n")
-        self.early_chunks: list[bytes] = []  # produced in the caller's thread, before any hand-over
-        self._is_inline = False
+        self.early_chunks: list[bytes] = []  # all of a source that `produce_inline` parsed whole
 
     def produce_inline(self, limit_bytes: int) -> bool:
-        """Parse in the caller's thread until `limit_bytes` of COPY data are ready; True when that was all of it."""
-        self._is_inline = True
-        try:
-            return self._produce(limit_bytes)
-        finally:
-            self._is_inline = False
+        """Parse in the caller's thread until `limit_bytes` of COPY data are pending; True when that was all
+        of it (its chunk is then in `early_chunks`), False when the thread must go on from there."""
+        if not self._produce(min(limit_bytes, self._chunk_bytes)):
+            return False
+        if self._lines:
+            self.early_chunks.append(self._take_chunk())
+        return True
 
     def run(self) -> None:
         try:
             self._produce(None)
+            if self._lines:
+                self._put(self._take_chunk())
             self._put(_DONE)
         except _StoppedError:
             return
@@ -117,41 +119,38 @@ class _Producer(threading.Thread):
             except _StoppedError:
                 return
 
-    def _produce(self, limit_bytes: int | None) -> bool:
-        """Run the source on (from where it stopped); False when `limit_bytes` were produced before its end."""
+    def _produce(self, pause_at_bytes: int | None) -> bool:
+        """Run the source on from where it stopped, handing over a chunk whenever `chunk_bytes` are pending;
+        with `pause_at_bytes`, stop instead once that much is pending (False). True at the source's end."""
         if self._items is None:
             self._items = self._source()
-        lines = self._lines
-        produced = 0
+        lines, size = self._lines, self._size
+        threshold = self._chunk_bytes if pause_at_bytes is None else pause_at_bytes
         for item in self._items:
             if item.__class__ is str:
                 lines.append(item)  # a str: a COPY line
-                self._size += len(item)
-                if self._size >= self._chunk_bytes:
-                    produced += self._size
-                    self._hand_over(lines)
-                if limit_bytes is not None and produced + self._size >= limit_bytes:
-                    return False
+                size += len(item)
+                if size >= threshold:
+                    if pause_at_bytes is not None:
+                        self._size = size
+                        return False
+                    self._put(self._take_chunk())
+                    size = 0
                 continue
             assert isinstance(item, Reject)
             self._reject_writer.writerow((self._file_id, item.line_no, item.raw_text, item.reason))
             self.rejected += 1
             if len(self.first_rejects) < _KEPT_REJECTS:
                 self.first_rejects.append(item)
-        if lines:
-            self._hand_over(lines)
         self._reject_text.detach()
         return True
 
-    def _hand_over(self, lines: list[str]) -> None:
-        chunk = "".join(lines).encode()
-        self.rows += len(lines)
-        lines.clear()
+    def _take_chunk(self) -> bytes:
+        chunk = "".join(self._lines).encode()
+        self.rows += len(self._lines)
+        self._lines.clear()
         self._size = 0
-        if self._is_inline:
-            self.early_chunks.append(chunk)
-        else:
-            self._put(chunk)
+        return chunk
 
     def _put(self, item: object) -> None:
         while not self.stop.is_set():

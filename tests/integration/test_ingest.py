@@ -134,6 +134,26 @@ async def test_bad_counts_are_rejected_with_their_line_and_the_rest_loads(
     assert (entry["rows_loaded"], entry["rows_rejected"]) == (20, 2)
 
 
+@pytest.mark.parametrize("chunk_bytes", [1000, 1 << 20])
+async def test_rows_and_rejects_on_both_sides_of_the_inline_start_all_arrive(
+    engine: AsyncEngine, settings: Settings, chunk_bytes: int
+) -> None:
+    # The first 64 KiB of COPY data are made in the event loop, the rest in the producer thread.
+    good = [f"title {i},{i},a,b\n" for i in range(12_000)]
+    good[5], good[9_000] = "early bad,1x,a\n", "late bad,2x,a\n"
+    path = _drop(settings, "long.csv", (HEADER + "".join(good)).encode())
+    settings = settings.model_copy(update={"copy_chunk_bytes": chunk_bytes})
+
+    assert await Ingestor(engine, settings).ingest(path) is Outcome.LOADED
+
+    rejects = await fetch_all(engine, "SELECT line_no, raw_text FROM staging.rejected_rows ORDER BY line_no")
+    assert [(r["line_no"], r["raw_text"]) for r in rejects] == [(7, "early bad,1x,a"), (9002, "late bad,2x,a")]
+    [entry] = await ledger(engine)
+    assert (entry["rows_loaded"], entry["rows_rejected"]) == (11_998, 2)
+    lines = await fetch_all(engine, "SELECT line_no FROM staging.job_titles ORDER BY line_no")
+    assert [r["line_no"] for r in lines] == [n for n in range(2, 12_002) if n not in (7, 9002)]
+
+
 async def test_too_many_rejects_quarantine_the_whole_file_and_keep_nothing(
     engine: AsyncEngine, settings: Settings
 ) -> None:
