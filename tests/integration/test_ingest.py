@@ -24,6 +24,7 @@ from tests.support.samples.job_titles import (
     generate_rows,
     write_job_titles,
 )
+from tests.support.samples.nem12 import write_nem12
 
 HEADER = "title,pdl count,top related titles 1,top related titles 2\n"
 
@@ -152,6 +153,33 @@ async def test_rows_and_rejects_on_both_sides_of_the_inline_start_all_arrive(
     assert (entry["rows_loaded"], entry["rows_rejected"]) == (11_998, 2)
     lines = await fetch_all(engine, "SELECT line_no FROM staging.job_titles ORDER BY line_no")
     assert [r["line_no"] for r in lines] == [n for n in range(2, 12_002) if n not in (7, 9002)]
+
+
+class _FailedAfterCopyError(Exception):
+    """Raised where the ledger would mark the load done: after every row went to the server."""
+
+
+@pytest.mark.parametrize(
+    ("name", "table"), [("small.csv", "job_titles"), ("big.csv", "job_titles"), ("meters.nem12", "nem12")]
+)
+async def test_a_failure_after_the_copy_keeps_none_of_the_files_rows(
+    engine: AsyncEngine, settings: Settings, monkeypatch: pytest.MonkeyPatch, name: str, table: str
+) -> None:
+    # The COPY goes over the raw driver connection: it must run inside the file's transaction, not commit alone.
+    path = settings.imports_dir / name
+    if table == "nem12":
+        write_nem12(path, 2, 2)
+    else:
+        write_job_titles(path, generate_rows(5 if name == "small.csv" else 2000))
+
+    async def fail(*_: object) -> None:
+        raise _FailedAfterCopyError
+
+    monkeypatch.setattr(ledger_service, "finish_load", fail)
+    with pytest.raises(_FailedAfterCopyError):
+        await Ingestor(engine, settings).ingest(path)
+
+    assert await fetch_all(engine, f"SELECT count(*) AS n FROM staging.{table}") == [{"n": 0}]
 
 
 async def test_too_many_rejects_quarantine_the_whole_file_and_keep_nothing(
