@@ -217,8 +217,11 @@ class Ingestor:
             plan = await self.plan(path, before.size)
         except BadFileError as exc:
             return await self._quarantine(conn, path, facts, None, exc)
-        if turn is not None:
-            await turn.wait(frozenset({plan.kind, *(part.importer.kind for part in plan.parts)}))
+        if turn is not None and await turn.wait(frozenset({plan.kind, *(part.importer.kind for part in plan.parts)})):
+            async with autocommit(conn):  # the file it waited for may have been this same content
+                earlier = await ledger.find_loaded(conn, facts.sha256)
+            if earlier is not None:
+                return await self._archive_earlier_load(conn, path, facts, earlier)
         async with autocommit(conn):
             file_id = await ledger.start_load(conn, facts, plan.kind, self.worker)
         try:

@@ -23,14 +23,18 @@ class Turn:
     recognised: asyncio.Event = field(default_factory=asyncio.Event)
     finished: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def wait(self, kinds: frozenset[str]) -> None:
-        """Wait until every file taken before this one is recognised and, where it shares a kind, finished."""
+    async def wait(self, kinds: frozenset[str]) -> bool:
+        """Wait until every file taken before this one is recognised and, where it shares a kind, finished;
+        True when one of those was still in flight (its commit may have changed what this file is)."""
         self.kinds = kinds
         self.recognised.set()
+        has_waited = False
         for earlier in self.line[: self.line.index(self)]:
             await earlier.recognised.wait()
             if earlier.kinds & kinds:
+                has_waited = has_waited or not earlier.finished.is_set()
                 await earlier.finished.wait()
+        return has_waited
 
     def done(self) -> None:
         """The file's load is over (committed, rolled back, or never begun): later files need not wait for it."""

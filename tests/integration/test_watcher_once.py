@@ -5,10 +5,12 @@ import logging
 import os
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.config import Settings
 from core.db import drop_schemas, migrate
+from services.importers.base import LoadJob, LoadResult
+from services.importers.job_titles import JobTitlesImporter
 from services.ingest import Ingestor
 from services.watcher import Watcher
 from tests.helpers import ledger
@@ -49,6 +51,27 @@ async def test_files_loaded_side_by_side_still_commit_in_the_order_they_were_wri
     assert [entry["status"] for entry in entries] == ["loaded"] * 6
     finished = [entry["finished_at"] for entry in entries]
     assert finished == sorted(finished), "a later file of the kind committed before an earlier one"
+
+
+async def test_the_same_content_twice_in_one_burst_is_loaded_once_and_read_once(
+    engine: AsyncEngine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Both are hashed before either commits; the second waits for the first's turn, then sees it loaded.
+    for name in ("a.csv", "b.csv"):
+        write_job_titles(settings.imports_dir / name, generate_rows(3000, seed=1))
+    loads = []
+    original_load = JobTitlesImporter.load
+
+    async def counted_load(self: JobTitlesImporter, conn: AsyncConnection, job: LoadJob) -> LoadResult:
+        loads.append(job.source.name)
+        return await original_load(self, conn, job)
+
+    monkeypatch.setattr(JobTitlesImporter, "load", counted_load)
+
+    assert await Watcher(Ingestor(engine, settings), settings, is_once=True).run_once(asyncio.Event())
+
+    assert sorted(entry["status"] for entry in await ledger(engine)) == ["duplicate", "loaded"]
+    assert len(loads) == 1, f"the duplicate was read and copied too: {loads}"
 
 
 async def test_a_file_of_another_kind_dropped_during_a_long_load_loads_beside_it(

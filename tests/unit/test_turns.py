@@ -8,7 +8,7 @@ TITLES = frozenset({"job_titles"})
 METERS = frozenset({"nem12"})
 
 
-async def _is_waiting(task: "asyncio.Task[None]") -> bool:
+async def _is_waiting(task: "asyncio.Task[bool]") -> bool:
     for _ in range(5):  # let every ready coroutine run
         await asyncio.sleep(0)
     return not task.done()
@@ -22,7 +22,7 @@ async def test_a_later_file_of_the_same_kind_waits_until_the_earlier_one_is_done
     waiting = asyncio.create_task(later.wait(TITLES))
     assert await _is_waiting(waiting)
     earlier.done()
-    await asyncio.wait_for(waiting, 1)
+    assert await asyncio.wait_for(waiting, 1), "it waited for a file of its kind"
 
 
 async def test_files_of_different_kinds_do_not_wait_for_each_other() -> None:
@@ -30,7 +30,7 @@ async def test_files_of_different_kinds_do_not_wait_for_each_other() -> None:
     earlier, later = turns.take(), turns.take()
     await earlier.wait(METERS)
 
-    await asyncio.wait_for(later.wait(TITLES), 1)
+    assert not await asyncio.wait_for(later.wait(TITLES), 1)
 
 
 async def test_a_container_waits_for_every_kind_it_holds() -> None:
@@ -59,7 +59,7 @@ async def test_a_file_that_ends_before_it_is_recognised_holds_nobody_up() -> Non
     duplicate, later = turns.take(), turns.take()
     duplicate.done()  # a duplicate or a quarantined file never starts a load
 
-    await asyncio.wait_for(later.wait(TITLES), 1)
+    assert not await asyncio.wait_for(later.wait(TITLES), 1)
     later.done()
     later.done()  # done twice (the load's end, then the file's) is harmless
 
