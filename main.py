@@ -302,7 +302,7 @@ async def _beat(path: Path, stop: asyncio.Event) -> None:
 
 
 async def _until_done_or_stopped(work: "asyncio.Task[object]", stop: asyncio.Event, grace_seconds: float) -> bool:
-    """Wait for `work`; once stopped, give the file in flight `grace_seconds`, then cancel (it rolls back)."""
+    """Wait for `work`; once stopped, give the files in flight `grace_seconds`, then cancel (they roll back)."""
     stopping = asyncio.create_task(stop.wait())
     await asyncio.wait({work, stopping}, return_when=asyncio.FIRST_COMPLETED)
     stopping.cancel()
@@ -312,7 +312,7 @@ async def _until_done_or_stopped(work: "asyncio.Task[object]", stop: asyncio.Eve
             await asyncio.wait_for(asyncio.shield(work), grace_seconds)
         except TimeoutError:
             work.cancel()
-            log_event(logger, "shutdown_forced", logging.WARNING, note="the file in flight was rolled back")
+            log_event(logger, "shutdown_forced", logging.WARNING, note="the files in flight were rolled back")
             await asyncio.gather(work, return_exceptions=True)
             return False
     result = work.result()

@@ -98,3 +98,19 @@ async def server_facts(conn: Any) -> dict[str, str]:
     for name in SERVER_SETTINGS:
         facts[name] = str(await conn.fetchval("SELECT current_setting($1)", name))
     return facts
+
+
+_BURST_CHECK: Final = """
+    SELECT (SELECT count(*) FROM staging.file_loads WHERE status = 'loaded') AS loaded,
+           (SELECT count(DISTINCT file_name) FROM staging.file_loads WHERE status = 'loaded') AS names,
+           (SELECT count(*) FROM staging.file_loads WHERE status <> 'loaded') AS other,
+           (SELECT count(*) FROM staging.job_titles) AS rows
+"""
+
+
+async def check_loaded_once(conn: Any, files: int, rows_per_file: int) -> None:
+    """RuntimeError unless the ledger holds exactly `files` loads, one per name, nothing else, with all their rows."""
+    row = await conn.fetchrow(_BURST_CHECK)
+    expected = {"loaded": files, "names": files, "other": 0, "rows": files * rows_per_file}
+    if dict(row) != expected:
+        raise RuntimeError(f"the burst was not loaded exactly once: {dict(row)}, expected {expected}")

@@ -3,6 +3,7 @@ and, with --nem12, a NEM12 file against the COPY of its typed readings. Run it f
 
     python -m bench.ingest --rows 1000000 [--runs 3] [--small-rows 5000] [--scale] [--nem12] [--readme]
     python -m bench.ingest --only-nem12 [--nem12-nmis 100] [--nem12-days 365] [--runs 3] [--readme]
+    python -m bench.ingest --only-burst [--burst-files 1000] [--burst-rows 5] [--runs 3]
 
 Creates a throw-away database `bench_<random>` on --database-url's server (and drops it at the end),
 writes the input files into a scratch folder, runs every scenario --runs times (interleaved, so
@@ -23,7 +24,14 @@ from typing import Final
 from sqlalchemy.engine import make_url
 
 from bench import database, report, scenarios
-from bench.inputs import NEM12_INTERVAL_MINUTES, Inputs, Nem12Inputs, write_inputs, write_nem12_inputs
+from bench.inputs import (
+    NEM12_INTERVAL_MINUTES,
+    Inputs,
+    Nem12Inputs,
+    write_burst_inputs,
+    write_inputs,
+    write_nem12_inputs,
+)
 from tests.support.databases import connect
 
 PROJECT_ROOT: Final = Path(__file__).resolve().parent.parent
@@ -31,6 +39,7 @@ DEFAULT_SERVER: Final = "postgresql://postgres@127.0.0.1:5432/postgres"
 SCALE_WATCHERS: Final = (1, 2, 3)
 TITLES_PARAMS: Final = frozenset({"rows", "small_rows", "scale", "scale_files", "scale_rows", "drop_rows"})
 NEM12_PARAMS: Final = frozenset({"nem12", "nem12_nmis", "nem12_days", "only_nem12"})
+BURST_PARAMS: Final = frozenset({"burst", "burst_files", "burst_rows", "only_burst"})
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -56,6 +65,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--nem12-nmis", type=int, default=100, help="NMIs of the NEM12 file (default 100)")
     parser.add_argument("--nem12-days", type=int, default=365, help="days of 30-minute data per NMI (default 365)")
     parser.add_argument("--only-nem12", action="store_true", help="only the NEM12 case (implies --nem12)")
+    parser.add_argument("--burst", action="store_true", help="also drop many small files at once into a watcher")
+    parser.add_argument("--burst-files", type=int, default=1000, help="files for --burst (default 1000)")
+    parser.add_argument("--burst-rows", type=int, default=5, help="rows per --burst file (default 5)")
+    parser.add_argument("--only-burst", action="store_true", help="only the burst case (implies --burst)")
     parser.add_argument(
         "--readme",
         type=Path,
@@ -65,6 +78,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     args.nem12 = args.nem12 or args.only_nem12
+    args.burst = args.burst or args.only_burst
     return args
 
 
@@ -80,6 +94,9 @@ async def _run_titles(bench: scenarios.Bench, args: argparse.Namespace, samples:
     samples["load_average_1min"].append(os.getloadavg()[0])  # how busy the machine was as each run began
     _say(f"run {run}/{args.runs}: COPY limit")
     await scenarios.measure_limits(bench, samples)
+    _say(f"run {run}/{args.runs}: the parser alone, {args.rows} rows, no database")
+    await scenarios.measure_parser(bench, samples)
+    samples["parser_over_copy"].append(samples["limit_typed_s"][-1] / samples["parser_s"][-1])
     _say(f"run {run}/{args.runs}: --watch {args.rows} rows, --pipeline, --analysis, incremental --pipeline")
     await scenarios.measure_big_watch(bench, samples)
     if bench.inputs.drops:
@@ -98,7 +115,11 @@ async def _run_titles(bench: scenarios.Bench, args: argparse.Namespace, samples:
 
 
 async def _run_all(
-    harness: scenarios.Harness, titles: Inputs | None, nem12: Nem12Inputs | None, args: argparse.Namespace
+    harness: scenarios.Harness,
+    titles: Inputs | None,
+    nem12: Nem12Inputs | None,
+    burst: tuple[Path, ...],
+    args: argparse.Namespace,
 ) -> scenarios.Samples:
     samples: scenarios.Samples = defaultdict(list)
     bench = scenarios.Bench(**vars(harness), inputs=titles) if titles else None
@@ -108,6 +129,9 @@ async def _run_all(
         if nem12:
             _say(f"run {run}/{args.runs}: NEM12 COPY limit and --watch, {nem12.readings} readings")
             await scenarios.measure_nem12(harness, nem12, samples)
+        if burst:
+            _say(f"run {run}/{args.runs}: burst of {len(burst)} files x {args.burst_rows} rows")
+            await scenarios.measure_burst(harness, burst, args.burst_rows, samples)
     return samples
 
 
@@ -123,10 +147,15 @@ def _write_titles(folder: Path, args: argparse.Namespace) -> Inputs:
     )
 
 
+def _write_burst(folder: Path, args: argparse.Namespace) -> tuple[Path, ...]:
+    return write_burst_inputs(folder, files=args.burst_files, rows=args.burst_rows) if args.burst else ()
+
+
 async def _benchmark(args: argparse.Namespace, scratch: Path) -> tuple[scenarios.Samples, dict[str, str]]:
     _say(f"writing input files into {scratch}")
-    titles = None if args.only_nem12 else _write_titles(scratch / "inputs", args)
+    titles = None if args.only_nem12 or args.only_burst else _write_titles(scratch / "inputs", args)
     nem12 = write_nem12_inputs(scratch / "nem12", nmis=args.nem12_nmis, days=args.nem12_days) if args.nem12 else None
+    burst = _write_burst(scratch / "burst", args)
     async with database.bench_database(args.database_url) as url:
         _say(f"bench database ready: {make_url(url).database}")
         conn = await connect(url)
@@ -135,7 +164,7 @@ async def _benchmark(args: argparse.Namespace, scratch: Path) -> tuple[scenarios
             if nem12:
                 await database.add_nem12_limit_table(conn)
             harness = scenarios.Harness(url, conn, scratch / "services", args.settle_seconds, args.poll_seconds)
-            return await _run_all(harness, titles, nem12, args), server
+            return await _run_all(harness, titles, nem12, burst, args), server
         finally:
             await conn.close()
 
@@ -143,8 +172,9 @@ async def _benchmark(args: argparse.Namespace, scratch: Path) -> tuple[scenarios
 def _params(args: argparse.Namespace) -> dict[str, object]:
     # The parameters of the scenarios that ran: a run without --nem12 reports exactly what it always did.
     left_out = {"out", "database_url", "readme"}
-    left_out |= TITLES_PARAMS if args.only_nem12 else set()
+    left_out |= TITLES_PARAMS if args.only_nem12 or args.only_burst else set()
     left_out |= set() if args.nem12 else NEM12_PARAMS
+    left_out |= set() if args.burst else BURST_PARAMS
     return {key: value for key, value in vars(args).items() if key not in left_out}
 
 
@@ -163,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         "nem12_nmis": args.nem12_nmis,
         "nem12_days": args.nem12_days,
         "nem12_readings": f"{args.nem12_nmis * args.nem12_days * 24 * 60 // NEM12_INTERVAL_MINUTES:,}",
+        "burst_files": f"{args.burst_files:,}",
+        "burst_rows": args.burst_rows,
     }
     figures = report.summarise(samples, labels, drop_rows=args.drop_rows)
     machine = report.machine_facts(server) | report.source_facts(PROJECT_ROOT)

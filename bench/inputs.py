@@ -161,3 +161,12 @@ def write_nem12_inputs(folder: Path, *, nmis: int, days: int) -> Nem12Inputs:
     if written != truth.readings:
         raise RuntimeError(f"the typed NEM12 readings ({written}) differ from the file's ({truth.readings})")
     return Nem12Inputs(file=source, typed=typed, nmis=nmis, days=days, readings=truth.readings)
+
+
+BURST_SEED_BASE: Final = 100_000
+
+
+def write_burst_inputs(folder: Path, *, files: int, rows: int) -> tuple[Path, ...]:
+    """`files` small job-title files of `rows` rows each, all different (distinct seeds), for the burst scenario."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return tuple(_job_titles(folder / f"burst-{i:05d}.csv", rows, BURST_SEED_BASE + i) for i in range(files))

@@ -16,6 +16,7 @@ from bench.database import (
     STAGING_SHAPED_TABLE,
     TEXT_TABLE,
     TYPED_TABLE,
+    check_loaded_once,
     copy_limit,
     empty_tables,
     staged_nem12_readings,
@@ -23,6 +24,9 @@ from bench.database import (
 )
 from bench.inputs import Inputs, Nem12Inputs
 from bench.instruments import RssSampler, log_stamp, publish, stage
+from services.importers.encodings import UTF8
+from services.importers.job_titles import iter_copy_lines
+from services.importers.sources import open_text
 from tests.support import service
 from tests.support.service import Folders, Service
 
@@ -282,3 +286,69 @@ async def measure_nem12(harness: Harness, inputs: Nem12Inputs, samples: Samples)
     samples["nem12_watch_readings_per_s"].append(inputs.readings / load.e2e_seconds)
     samples["nem12_peak_rss_mb"].append(load.peak_rss_mb)
     samples["nem12_idle_rss_mb"].append(load.idle_rss_mb)
+
+
+BURST_POLL_SECONDS: Final = 0.05  # coarser than one file's: polling 1,000 names every 10 ms would load the server
+
+
+async def measure_burst(harness: Harness, files: tuple[Path, ...], rows_per_file: int, samples: Samples) -> None:
+    """Many small files renamed into a running watcher at once: from the first rename to the last commit.
+
+    Settling is included (every file waits settle_seconds once, all at the same time). Fails unless
+    each file was loaded exactly once.
+    """
+    await empty_tables(harness.conn)
+    folders = harness.folders("burst")
+    watcher = await harness.start_watcher(folders)
+    try:
+        staged = [stage(source, folders.imports, source.name) for source in files]
+        names = [source.name for source in files]
+        t0 = time.monotonic()
+        for hidden, name in zip(staged, names, strict=True):
+            publish(hidden, name)
+        committed = await wait_until_loaded(
+            harness.conn, names, poll_seconds=BURST_POLL_SECONDS, timeout_seconds=LOAD_TIMEOUT_SECONDS
+        )
+    finally:
+        await stop(watcher)
+    await check_loaded_once(harness.conn, len(files), rows_per_file)
+    seconds = committed - t0
+    samples["burst_s"].append(seconds)
+    samples["burst_files_per_s"].append(len(files) / seconds)
+
+
+PARSER_CHUNK_BYTES: Final = 1 << 20  # copy_chunk_bytes' default
+
+
+def _parse_only(path: Path) -> int:
+    """The big file through the importer's parser and the producer's chunking, no database; returns the rows."""
+    rows = size = 0
+    lines: list[str] = []
+    with open_text(path, UTF8) as text:
+        for item in iter_copy_lines(text, 1):
+            if isinstance(item, str):
+                lines.append(item)
+                size += len(item)
+                if size >= PARSER_CHUNK_BYTES:
+                    rows += len(lines)
+                    "".join(lines).encode()  # what the producer hands to COPY
+                    lines.clear()
+                    size = 0
+    "".join(lines).encode()
+    return rows + len(lines)
+
+
+async def measure_parser(bench: Bench, samples: Samples) -> None:
+    """The client side alone: parsing and encoding the big file as the service does, with no database at all.
+
+    Run in a thread of the benchmark's own process (one core's worth of Python, like the service's producer
+    thread). Its rate against the server's typed COPY rate says which side a load waits for on this machine.
+    """
+    wall_started, cpu_started = time.perf_counter(), time.process_time()
+    rows = await asyncio.to_thread(_parse_only, bench.inputs.big)
+    wall, cpu = time.perf_counter() - wall_started, time.process_time() - cpu_started
+    if rows != bench.inputs.big_rows:
+        raise RuntimeError(f"the parser gave {rows} rows, the file has {bench.inputs.big_rows}")
+    samples["parser_s"].append(wall)
+    samples["parser_cpu_s"].append(cpu)
+    samples["parser_rows_per_s"].append(rows / wall)

@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     tick_seconds: PositiveFloat = 0.1
     rescan_seconds: PositiveFloat = 5.0
     force_polling: bool = False
+    # Files loaded at once, each in its own transaction and on its own connection (the engine's pool holds 4+4).
+    max_concurrent_files: int = Field(default=4, ge=1, le=8)
     shutdown_grace_seconds: PositiveFloat = 25.0
     retry_max_seconds: PositiveFloat = 30.0
     once_attempts: PositiveInt = 3

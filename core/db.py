@@ -129,9 +129,17 @@ def create_engine(settings: Settings, url: str) -> AsyncEngine:
 
 
 async def driver_connection(conn: AsyncConnection) -> Any:
-    """The asyncpg connection under `conn`, inside the same transaction (for COPY)."""
+    """The asyncpg connection under `conn`, inside the same transaction (for COPY).
+
+    SQLAlchemy's asyncpg adapter sends BEGIN only with the first statement it runs itself, so a COPY
+    sent first on the raw connection would run, and commit, on its own, outside the file's transaction.
+    When `conn` is in a transaction the server has not seen yet, a trivial statement opens it first.
+    """
     raw = await conn.get_raw_connection()
-    return raw.driver_connection
+    driver: Any = raw.driver_connection  # asyncpg is untyped
+    if conn.in_transaction() and not driver.is_in_transaction():
+        await conn.execute(text("SELECT 1"))
+    return driver
 
 
 async def wait_for_db(engine: AsyncEngine, attempts: int) -> None:

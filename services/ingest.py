@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Final, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -31,9 +32,15 @@ from services.importers.containers import Part, Plan, plan_parts
 from services.importers.sources import FileSource, read_head
 from services.inbox import FileStat, hash_file, hash_source, move_without_overwrite, quarantine_file, stat_file
 from services.ledger import FileFacts
-from services.unit_of_work import finish_uninterrupted, transaction
+from services.turns import Turn
+from services.unit_of_work import autocommit, finish_uninterrupted, transaction
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# A file this small is hashed, recognised and moved in the event loop: handing such short work to a
+# thread costs more than the work itself, and a burst of small files is mostly such overhead.
+INLINE_FILE_BYTES: Final = 256 * 1024
 
 
 class Outcome(StrEnum):
@@ -77,17 +84,20 @@ class Ingestor:
         """Take one settled file and say what became of it; raises TransientError when it must be retried later."""
         return (await self.handle(path)).outcome
 
-    async def handle(self, path: Path) -> FileReport:
-        """Take one settled file and report on it; raises TransientError when it must be retried later."""
+    async def handle(self, path: Path, turn: Turn | None = None) -> FileReport:
+        """Take one settled file and report on it; raises TransientError when it must be retried later.
+
+        With a `turn`, the file's load waits for the earlier files of its kind (services/turns.py).
+        """
         key = ledger.claim_key(self.settings.staging_schema, path.name)
         try:
             async with self.engine.connect() as conn:
-                async with transaction(conn):
+                async with autocommit(conn):
                     is_claimed = await ledger.try_claim(conn, key)
                 if not is_claimed:
                     return FileReport(Outcome.SKIPPED, path.name)
                 try:
-                    return await self._ingest_claimed(conn, path)
+                    return await self._ingest_claimed(conn, path, turn)
                 finally:
                     await _release(conn, key)
         except Exception as exc:
@@ -95,6 +105,9 @@ class Ingestor:
             if translated is exc:
                 raise
             raise translated from exc
+        finally:
+            if turn is not None:
+                turn.done()
 
     async def recover_interrupted(self) -> list[str]:
         """Mark `loading` rows whose owner is gone as interrupted; returns their file names.
@@ -109,17 +122,17 @@ class Ingestor:
 
     async def _recover(self, conn: AsyncConnection, row: ledger.LoadingFile) -> bool:
         key = ledger.claim_key(self.settings.staging_schema, row.file_name)
-        async with transaction(conn):
+        async with autocommit(conn):
             is_claimed = await ledger.try_claim(conn, key)
         if not is_claimed:
             return False  # its owner is alive and still loading it
         try:
-            async with transaction(conn):
+            async with autocommit(conn):
                 return await ledger.record_stale(conn, row.id)
         finally:
             await _release(conn, key)
 
-    async def _ingest_claimed(self, conn: AsyncConnection, path: Path) -> FileReport:
+    async def _ingest_claimed(self, conn: AsyncConnection, path: Path, turn: Turn | None) -> FileReport:
         before = stat_file(path)
         if before is None:
             return FileReport(Outcome.SKIPPED, path.name)  # another process archived it between our scan and our claim
@@ -127,27 +140,28 @@ class Ingestor:
             facts = FileFacts(path.name, "", before.size)
             return await self._quarantine(conn, path, facts, None, BadFileError(_SYMLINK_REASON))
         try:
-            sha256, size = await asyncio.to_thread(hash_file, path)
+            sha256, size = await _off_loop(before.size, hash_file, path)
         except PermissionError as exc:
             facts = FileFacts(path.name, "", before.size)
             return await self._quarantine(conn, path, facts, None, _unreadable(exc))
         except OSError as exc:
             raise TransientError(f"cannot read the file: {short_error(exc)}") from exc
         facts = FileFacts(path.name, sha256, size)
-        async with transaction(conn):
+        async with autocommit(conn):
             earlier = await ledger.find_loaded(conn, facts.sha256)
         if earlier is not None:
             return await self._archive_earlier_load(conn, path, facts, earlier)
-        return await self._route_and_load(conn, path, facts, before)
+        return await self._route_and_load(conn, path, facts, before, turn)
 
-    async def plan(self, path: Path) -> Plan:
-        """What loading `path` means (its kind, its parts); BadFileError when it is empty or nothing takes it."""
+    async def plan(self, path: Path, size: int | None = None) -> Plan:
+        """What loading `path` (of `size` bytes, if known) means: its kind, its parts; BadFileError when it is
+        empty or nothing takes it."""
         limits = ArchiveLimits(
             self.settings.archive_max_bytes, self.settings.archive_max_ratio, self.settings.archive_max_members
         )
         source = FileSource(path, limits)
-        head = await asyncio.to_thread(read_head, source)
-        return await asyncio.to_thread(plan_parts, source, head, self.importers)
+        head = await _off_loop(size, read_head, source)
+        return await _off_loop(size, plan_parts, source, head, self.importers)
 
     async def stage(self, conn: AsyncConnection, plan: Plan, facts: FileFacts, file_id: int) -> LoadResult:
         """Stage the file's rows (or its parts' rows) inside the caller's transaction and judge them."""
@@ -197,28 +211,36 @@ class Ingestor:
         )
 
     async def _route_and_load(
-        self, conn: AsyncConnection, path: Path, facts: FileFacts, before: FileStat
+        self, conn: AsyncConnection, path: Path, facts: FileFacts, before: FileStat, turn: Turn | None
     ) -> FileReport:
         try:
-            plan = await self.plan(path)
+            plan = await self.plan(path, before.size)
         except BadFileError as exc:
             return await self._quarantine(conn, path, facts, None, exc)
-        async with transaction(conn):
+        if turn is not None and await turn.wait(frozenset({plan.kind, *(part.importer.kind for part in plan.parts)})):
+            async with autocommit(conn):  # the file it waited for may have been this same content
+                earlier = await ledger.find_loaded(conn, facts.sha256)
+            if earlier is not None:
+                return await self._archive_earlier_load(conn, path, facts, earlier)
+        async with autocommit(conn):
             file_id = await ledger.start_load(conn, facts, plan.kind, self.worker)
         try:
             result, seconds = await self._load(conn, plan, path, facts, file_id, before)
         except BadFileError as exc:
             return await self._quarantine(conn, path, facts, plan.kind, exc, file_id=file_id)
         except FileChangedError:
-            async with transaction(conn):
+            async with autocommit(conn):
                 await ledger.record_interrupted(conn, file_id, _CHANGED_REASON)
             raise
         except _LoadedElsewhereError:
-            return await self._lost_race(conn, path, facts, file_id)
+            return await self._lost_race(conn, path, facts, file_id, before.size)
         except TransientError as exc:
             await self._note_interrupted(conn, file_id, str(exc))
             raise
-        await finish_uninterrupted(self._archive_loaded(conn, path, file_id))
+        finally:
+            if turn is not None:
+                turn.done()  # committed or rolled back: the next file of its kind may go
+        await finish_uninterrupted(self._archive_loaded(conn, path, file_id, before.size))
         _log_loaded(path, plan.kind, result, seconds, file_id)
         return FileReport(Outcome.LOADED, path.name, plan.kind, result.rows_loaded, result.rows_rejected, seconds)
 
@@ -246,25 +268,27 @@ class Ingestor:
     async def _note_interrupted(self, conn: AsyncConnection, file_id: int, reason: str) -> None:
         """Mark the rolled-back attempt in the ledger if the database lets us; recovery does it otherwise."""
         try:
-            async with transaction(conn):
+            async with autocommit(conn):
                 await ledger.record_interrupted(conn, file_id, reason)
         except Exception as exc:  # noqa: BLE001 - the system is in trouble already; the original error is raised
             log_event(logger, "ledger_update_skipped", logging.DEBUG, file_id=file_id, reason=short_error(exc))
 
-    async def _lost_race(self, conn: AsyncConnection, path: Path, facts: FileFacts, file_id: int) -> FileReport:
+    async def _lost_race(
+        self, conn: AsyncConnection, path: Path, facts: FileFacts, file_id: int, size: int
+    ) -> FileReport:
         """Another process committed the same content while we loaded it: ours was rolled back, so it is a duplicate."""
         async with transaction(conn):
             earlier = await ledger.find_loaded(conn, facts.sha256)
             if earlier is None:  # that load is gone again (reloaded): simply try once more
                 raise TransientError("another process loaded the same content at the same time; trying again")
             await ledger.mark_duplicate(conn, file_id, earlier.id)
-        await self._archive_loaded(conn, path, file_id)
+        await self._archive_loaded(conn, path, file_id, size)
         _log_duplicate(facts, earlier)
         return FileReport(Outcome.DUPLICATE, path.name, earlier.kind)
 
-    async def _archive_loaded(self, conn: AsyncConnection, path: Path, file_id: int) -> None:
-        target = await _archive(path, self.settings.processed_dir)
-        async with transaction(conn):
+    async def _archive_loaded(self, conn: AsyncConnection, path: Path, file_id: int, size: int | None) -> None:
+        target = await _archive(path, self.settings.processed_dir, size)
+        async with autocommit(conn):
             await ledger.record_archived(conn, file_id, _relative(target, self.settings.imports_dir))
 
     async def _archive_earlier_load(
@@ -272,12 +296,12 @@ class Ingestor:
     ) -> FileReport:
         if earlier.file_name == path.name and earlier.archived_as is None and earlier.part_name is None:
             # Loaded and committed, then stopped before the move: finish the job, no second ledger row.
-            await self._archive_loaded(conn, path, earlier.id)
+            await self._archive_loaded(conn, path, earlier.id, facts.size_bytes)
             log_event(logger, "file_archived", file=path.name, file_id=earlier.id, note="loaded before a restart")
             return FileReport(Outcome.LOADED, path.name, earlier.kind)
-        async with transaction(conn):
+        async with autocommit(conn):
             duplicate_id = await ledger.record_duplicate(conn, facts, earlier.id, self.worker)
-        await self._archive_loaded(conn, path, duplicate_id)
+        await self._archive_loaded(conn, path, duplicate_id, facts.size_bytes)
         _log_duplicate(facts, earlier)
         return FileReport(Outcome.DUPLICATE, path.name, earlier.kind)
 
@@ -291,7 +315,7 @@ class Ingestor:
         *,
         file_id: int | None = None,
     ) -> FileReport:
-        async with transaction(conn):
+        async with autocommit(conn):
             await ledger.record_failure(conn, file_id, facts, kind, error.reason, self.worker)
         sha256 = facts.sha256 or None
         try:
@@ -420,17 +444,24 @@ def _progress_logger(file_name: str, kind: str, started: float, every_seconds: f
     return on_progress
 
 
-async def _archive(path: Path, folder: Path) -> Path:
+async def _off_loop(size: int | None, work: Callable[..., T], *args: object) -> T:
+    """Run blocking file work in a thread, or right here for a file of at most INLINE_FILE_BYTES."""
+    if size is not None and size <= INLINE_FILE_BYTES:
+        return work(*args)
+    return await asyncio.to_thread(work, *args)
+
+
+async def _archive(path: Path, folder: Path, size: int | None) -> Path:
     """Move a handled file into `folder`; a file-system failure is transient (the file stays, is retried)."""
     try:
-        return await asyncio.to_thread(move_without_overwrite, path, folder, _now())
+        return await _off_loop(size, move_without_overwrite, path, folder, _now())
     except OSError as exc:
         raise TransientError(f"cannot move the file into {folder.name}/: {short_error(exc)}") from exc
 
 
 async def _release(conn: AsyncConnection, key: str) -> None:
     try:
-        async with transaction(conn):
+        async with autocommit(conn):
             await ledger.release(conn, key)
     except Exception as exc:  # noqa: BLE001 - a broken connection loses its locks anyway
         log_event(logger, "claim_release_failed", logging.DEBUG, key=key, reason=short_error(exc))

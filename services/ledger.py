@@ -6,9 +6,9 @@ ingest path runs them inside `services.unit_of_work.transaction`, which decides 
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
+from typing import Final, cast
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import Table, bindparam, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.db import unique_violation_of
@@ -20,6 +20,42 @@ from services.importers.base import LoadResult
 _TRY_LOCK: Final = text("SELECT pg_try_advisory_lock(hashtextextended(:key, 0))")
 _UNLOCK: Final = text("SELECT pg_advisory_unlock(hashtextextended(:key, 0))")
 _STALE_REASON: Final = "the loading process stopped before commit; nothing of this attempt was kept"
+
+# The statements every file runs, built once: building and keying one costs more than a small file's parsing.
+_LEDGER: Final = cast(Table, FileLoad.__table__)  # a mapped class's table is a Table
+_FIND_LOADED: Final = select(
+    FileLoad.id, FileLoad.file_name, FileLoad.archived_as, FileLoad.kind, FileLoad.part_name
+).where(FileLoad.sha256 == bindparam("sha256"), FileLoad.status == LoadStatus.LOADED)
+_START_LOAD: Final = (
+    insert(_LEDGER)
+    .values(
+        file_name=bindparam("file_name"),
+        sha256=bindparam("sha256"),
+        size_bytes=bindparam("size_bytes"),
+        kind=bindparam("kind"),
+        status=LoadStatus.LOADING,
+        worker=bindparam("worker"),
+    )
+    .returning(_LEDGER.c.id)
+)
+_FINISH_LOAD: Final = (
+    update(_LEDGER)
+    .where(_LEDGER.c.id == bindparam("file_id"))
+    .values(
+        status=LoadStatus.LOADED,
+        rows_loaded=bindparam("rows_loaded"),
+        rows_rejected=bindparam("rows_rejected"),
+        encoding=bindparam("encoding"),
+        seconds=bindparam("seconds"),
+        column_map=bindparam("column_map", type_=_LEDGER.c.column_map.type),
+        notes=bindparam("notes", type_=_LEDGER.c.notes.type),
+        staged_into=bindparam("staged_into"),
+        finished_at=func.clock_timestamp(),  # now() would be when the transaction began
+    )
+)
+_RECORD_ARCHIVED: Final = (
+    update(_LEDGER).where(_LEDGER.c.id == bindparam("file_id")).values(archived_as=bindparam("archived_as"))
+)
 
 
 @dataclass(frozen=True)
@@ -72,10 +108,7 @@ async def release(conn: AsyncConnection, key: str) -> None:
 
 async def find_loaded(conn: AsyncConnection, sha256: str) -> LoadedFile | None:
     """The earlier load of this content, if any."""
-    query = select(FileLoad.id, FileLoad.file_name, FileLoad.archived_as, FileLoad.kind, FileLoad.part_name).where(
-        FileLoad.sha256 == sha256, FileLoad.status == LoadStatus.LOADED
-    )
-    row = (await conn.execute(query)).first()
+    row = (await conn.execute(_FIND_LOADED, {"sha256": sha256})).first()
     return LoadedFile(row.id, row.file_name, row.archived_as, row.kind, row.part_name) if row else None
 
 
@@ -123,19 +156,8 @@ async def record_duplicate_part(
 
 async def start_load(conn: AsyncConnection, facts: FileFacts, kind: str, worker: str) -> int:
     """Record that a load has begun (so `--status` shows it and a crash leaves a trace); returns its id."""
-    query = (
-        insert(FileLoad)
-        .values(
-            file_name=facts.file_name,
-            sha256=facts.sha256,
-            size_bytes=facts.size_bytes,
-            kind=kind,
-            status=LoadStatus.LOADING,
-            worker=worker,
-        )
-        .returning(FileLoad.id)
-    )
-    return int((await conn.execute(query)).scalar_one())
+    values = {"file_name": facts.file_name, "sha256": facts.sha256, "size_bytes": facts.size_bytes}
+    return int((await conn.execute(_START_LOAD, values | {"kind": kind, "worker": worker})).scalar_one())
 
 
 async def start_part(
@@ -165,21 +187,10 @@ async def start_part(
 
 async def finish_load(conn: AsyncConnection, file_id: int, result: LoadResult, seconds: float) -> None:
     """Mark the load done; runs in the load's own transaction, so it commits with the staged rows."""
-    await conn.execute(
-        update(FileLoad)
-        .where(FileLoad.id == file_id)
-        .values(
-            status=LoadStatus.LOADED,
-            rows_loaded=result.rows_loaded,
-            rows_rejected=result.rows_rejected,
-            encoding=result.encoding,
-            seconds=seconds,
-            column_map=result.column_map,
-            notes=stored_notes(result.notes),
-            staged_into=result.staged_into,
-            finished_at=func.clock_timestamp(),  # now() would be when the transaction began
-        )
-    )
+    values = {"file_id": file_id, "rows_loaded": result.rows_loaded, "rows_rejected": result.rows_rejected}
+    extra = {"encoding": result.encoding, "seconds": seconds, "column_map": result.column_map}
+    kept = {"notes": stored_notes(result.notes), "staged_into": result.staged_into}
+    await conn.execute(_FINISH_LOAD, values | extra | kept)
 
 
 def stored_notes(notes: dict[str, object]) -> dict[str, object] | None:
@@ -242,7 +253,7 @@ async def mark_reload(conn: AsyncConnection, file_id: int, *, replaced_root: int
 
 async def record_archived(conn: AsyncConnection, file_id: int, archived_as: str) -> None:
     """Remember where the file went (relative to the drop folder)."""
-    await conn.execute(update(FileLoad).where(FileLoad.id == file_id).values(archived_as=archived_as))
+    await conn.execute(_RECORD_ARCHIVED, {"file_id": file_id, "archived_as": archived_as})
 
 
 async def newest_loads(conn: AsyncConnection) -> dict[str, datetime]:

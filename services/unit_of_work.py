@@ -1,6 +1,7 @@
 """Where transactions on the ingest path begin and end: `transaction` is the only place that commits.
 
-(`rolled_back` is its dry-run twin for `--check`: the same work, never kept.)
+(`rolled_back` is its dry-run twin for `--check`: the same work, never kept. `autocommit` is for the
+ledger's one-statement steps, which the server commits as they run, without BEGIN and COMMIT.)
 
 The ledger's functions only execute statements; the caller decides what belongs together by
 running them inside one `transaction`. A file's staged rows and its ledger row therefore commit
@@ -46,6 +47,22 @@ async def rolled_back(conn: AsyncConnection) -> AsyncIterator[AsyncConnection]:
         yield conn
     finally:
         await _rollback(started)
+
+
+@asynccontextmanager
+async def autocommit(conn: AsyncConnection) -> AsyncIterator[AsyncConnection]:
+    """Run ONE statement that commits as it runs: one round trip instead of three (BEGIN, it, COMMIT).
+
+    For a step that is a single statement, a transaction around it adds nothing but round trips, which
+    are most of the cost of a small file. The connection is back in its usual mode afterwards.
+    """
+    usual = conn.sync_connection.default_isolation_level if conn.sync_connection else None
+    await conn.execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        async with transaction(conn):  # the server sees no BEGIN or COMMIT in this mode
+            yield conn
+    finally:
+        await conn.execution_options(isolation_level=usual or "READ COMMITTED")
 
 
 async def finish_uninterrupted(step: Awaitable[T]) -> T:

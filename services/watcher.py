@@ -1,4 +1,8 @@
-"""The drop-folder loop: start-up scan, awatch, settle checks, one file at a time, retries, heartbeat."""
+"""The drop-folder loop: start-up scan, awatch, settle checks, several files at a time, retries, heartbeat.
+
+Up to `max_concurrent_files` settled files are loaded at once, each on its own connection and in its
+own transaction; files of one kind still start and commit in the order they were taken (services/turns.py).
+"""
 
 import asyncio
 import logging
@@ -30,6 +34,7 @@ from services.inbox import (
 )
 from services.ingest import FileReport, Ingestor, Outcome, log_quarantined
 from services.monitor import Monitor
+from services.turns import KindTurns, Turn
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +62,8 @@ class Watcher:
     _retries: dict[str, _Retry] = field(default_factory=dict)
     _exhausted: set[str] = field(default_factory=set)
     _faults: FaultSpell = field(default_factory=FaultSpell)
+    _in_flight: dict[str, "asyncio.Task[None]"] = field(default_factory=dict)
+    _turns: KindTurns = field(default_factory=KindTurns)
     _last_scan: float = 0.0
     _last_recovery: float = 0.0
     _last_prune: float = -PRUNE_EVERY_SECONDS
@@ -169,23 +176,47 @@ class Watcher:
             if is_settled(seen, now, self.settings.settle_seconds)
             and now >= self._retries.get(name, _Retry(0, 0.0)).not_before
             and name not in self._exhausted
+            and name not in self._in_flight
             and (only is None or name in only)
         ]
         return sorted(names, key=lambda name: processing_order(name, self._pending[name]))
 
     async def _process_ready(self, stop: asyncio.Event, only: set[str] | None = None) -> None:
-        for name in self._ready(only):
-            if stop.is_set():
-                return
-            self._observe(name)  # a last look: it must still be there and unchanged
-            seen = self._pending.get(name)
-            if seen is None or not is_settled(seen, time.monotonic(), self.settings.settle_seconds):
-                continue
-            await self._process(self.folder / name)
+        """Load every ready file, up to `max_concurrent_files` at once, until none is ready and none in flight.
 
-    async def _process(self, path: Path) -> None:
+        Once stopped, no file is started and those in flight finish; if this is cancelled (the grace
+        period is over), they are cancelled too, and each rolls back.
+        """
         try:
-            report = await self.ingestor.handle(path)
+            ready = self._ready(only)
+            while ready or self._in_flight:
+                while ready and len(self._in_flight) < self.settings.max_concurrent_files and not stop.is_set():
+                    self._start(ready.pop(0))
+                if self._in_flight:
+                    await _first_finished(list(self._in_flight.values()), self.settings.tick_seconds)
+                if not ready and not stop.is_set():
+                    self._scan()  # files dropped meanwhile can start beside a long load
+                    ready = self._ready(only)
+                if stop.is_set():
+                    ready = []
+        except asyncio.CancelledError:
+            for task in self._in_flight.values():
+                task.cancel()
+            await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+            raise
+
+    def _start(self, name: str) -> None:
+        self._observe(name)  # a last look: it must still be there and unchanged
+        seen = self._pending.get(name)
+        if seen is None or not is_settled(seen, time.monotonic(), self.settings.settle_seconds):
+            return
+        task = asyncio.create_task(self._process(self.folder / name, self._turns.take()))
+        self._in_flight[name] = task
+        task.add_done_callback(lambda _: self._in_flight.pop(name, None))
+
+    async def _process(self, path: Path, turn: Turn | None = None) -> None:
+        try:
+            report = await self.ingestor.handle(path, turn)
         except FileChangedError as exc:
             self._retry_later(path.name, str(exc), is_fault=False)
             return
@@ -273,3 +304,13 @@ class Watcher:
             return
         for name in names:
             log_event(logger, "load_interrupted", logging.WARNING, file=name, note="an earlier process died mid-load")
+
+
+async def _first_finished(tasks: list["asyncio.Task[None]"], timeout_seconds: float) -> None:
+    """Wait until one of `tasks` is done, or `timeout_seconds`; an error that escaped one (a bug of ours) is
+    raised here, as it would have been had the file been processed inline."""
+    done, _ = await asyncio.wait(tasks, timeout=timeout_seconds, return_when=asyncio.FIRST_COMPLETED)
+    for task in done:
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            raise error

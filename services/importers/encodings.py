@@ -1,5 +1,6 @@
 """Which text encoding a file is in: UTF-8 first, Windows-1252 as the only fallback, never a mix."""
 
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
@@ -67,3 +68,12 @@ def choose_fallback_encoding(scan: EncodingScan) -> str:
             line=scan.first_non_cp1252_line,
         )
     return CP1252
+
+
+def whole_content_encoding(content: bytes) -> str:
+    """The encoding of a file's whole content: UTF-8 when it decodes, else the fallback (BadFileError if none)."""
+    try:
+        content.decode(UTF8)
+    except UnicodeDecodeError:
+        return choose_fallback_encoding(scan_encoding(io.BytesIO(content)))
+    return UTF8

@@ -21,10 +21,17 @@ from services.excerpts import excerpt
 from services.importers.base import LoadJob, LoadResult, Reject
 from services.importers.copying import CopyTarget, copy_rows, text_row
 from services.importers.csv_lines import CsvRecord, first_row, iter_csv_records, iter_csv_records_converting
-from services.importers.encodings import DISPLAY_NAMES, UTF8, EncodingScan, choose_fallback_encoding, scan_encoding
+from services.importers.encodings import (
+    DISPLAY_NAMES,
+    UTF8,
+    EncodingScan,
+    choose_fallback_encoding,
+    scan_encoding,
+    whole_content_encoding,
+)
 from services.importers.job_title_fast_path import FastCopyLines
 from services.importers.job_title_header import TitleLayout, is_job_title_header, read_layout
-from services.importers.sources import open_binary, open_text
+from services.importers.sources import HEAD_BYTES, open_binary, open_text
 
 KIND: Final = "job_titles"
 # Ragged rows, by name: every cell past the header's last column is one more related title, and
@@ -165,8 +172,11 @@ class JobTitlesImporter:
 
     async def load(self, conn: AsyncConnection, job: LoadJob) -> LoadResult:
         """Stream the file into staging; UTF-8 first, then Windows-1252 if the bytes say so."""
+        if len(job.head) < HEAD_BYTES:  # the head is the whole file: its encoding is known before a row is sent
+            return await self._load_as(conn, job, whole_content_encoding(job.head))
         try:
-            return await self._load_as(conn, job, UTF8)
+            async with conn.begin_nested():  # a UTF-8 error part-way rolls back to here
+                return await self._load_as(conn, job, UTF8)
         except UnicodeDecodeError:
             scan = await asyncio.to_thread(_scan_file_encoding, job)
             return await self._load_as(conn, job, choose_fallback_encoding(scan))
@@ -178,11 +188,10 @@ class JobTitlesImporter:
             with open_text(job.source, encoding) as lines:
                 yield from iter_copy_lines(lines, job.file_id)
 
-        async with conn.begin_nested():
-            copier = await driver_connection(conn)
-            counts = await copy_rows(
-                copier, target, rows, file_id=job.file_id, chunk_bytes=job.copy_chunk_bytes, on_progress=job.on_progress
-            )
+        copier = await driver_connection(conn)
+        counts = await copy_rows(
+            copier, target, rows, file_id=job.file_id, chunk_bytes=job.copy_chunk_bytes, on_progress=job.on_progress
+        )
         return LoadResult(
             counts.rows, counts.rejected, encoding=DISPLAY_NAMES[encoding], first_rejects=counts.first_rejects
         )

@@ -24,6 +24,7 @@ from tests.support.samples.job_titles import (
     generate_rows,
     write_job_titles,
 )
+from tests.support.samples.nem12 import write_nem12
 
 HEADER = "title,pdl count,top related titles 1,top related titles 2\n"
 
@@ -132,6 +133,53 @@ async def test_bad_counts_are_rejected_with_their_line_and_the_rest_loads(
     assert "negative" in rejects[1]["reason"]
     [entry] = await ledger(engine)
     assert (entry["rows_loaded"], entry["rows_rejected"]) == (20, 2)
+
+
+@pytest.mark.parametrize("chunk_bytes", [1000, 1 << 20])
+async def test_rows_and_rejects_on_both_sides_of_the_inline_start_all_arrive(
+    engine: AsyncEngine, settings: Settings, chunk_bytes: int
+) -> None:
+    # The first 64 KiB of COPY data are made in the event loop, the rest in the producer thread.
+    good = [f"title {i},{i},a,b\n" for i in range(12_000)]
+    good[5], good[9_000] = "early bad,1x,a\n", "late bad,2x,a\n"
+    path = _drop(settings, "long.csv", (HEADER + "".join(good)).encode())
+    settings = settings.model_copy(update={"copy_chunk_bytes": chunk_bytes})
+
+    assert await Ingestor(engine, settings).ingest(path) is Outcome.LOADED
+
+    rejects = await fetch_all(engine, "SELECT line_no, raw_text FROM staging.rejected_rows ORDER BY line_no")
+    assert [(r["line_no"], r["raw_text"]) for r in rejects] == [(7, "early bad,1x,a"), (9002, "late bad,2x,a")]
+    [entry] = await ledger(engine)
+    assert (entry["rows_loaded"], entry["rows_rejected"]) == (11_998, 2)
+    lines = await fetch_all(engine, "SELECT line_no FROM staging.job_titles ORDER BY line_no")
+    assert [r["line_no"] for r in lines] == [n for n in range(2, 12_002) if n not in (7, 9002)]
+
+
+class _FailedAfterCopyError(Exception):
+    """Raised where the ledger would mark the load done: after every row went to the server."""
+
+
+@pytest.mark.parametrize(
+    ("name", "table"), [("small.csv", "job_titles"), ("big.csv", "job_titles"), ("meters.nem12", "nem12")]
+)
+async def test_a_failure_after_the_copy_keeps_none_of_the_files_rows(
+    engine: AsyncEngine, settings: Settings, monkeypatch: pytest.MonkeyPatch, name: str, table: str
+) -> None:
+    # The COPY goes over the raw driver connection: it must run inside the file's transaction, not commit alone.
+    path = settings.imports_dir / name
+    if table == "nem12":
+        write_nem12(path, 2, 2)
+    else:
+        write_job_titles(path, generate_rows(5 if name == "small.csv" else 2000))
+
+    async def fail(*_: object) -> None:
+        raise _FailedAfterCopyError
+
+    monkeypatch.setattr(ledger_service, "finish_load", fail)
+    with pytest.raises(_FailedAfterCopyError):
+        await Ingestor(engine, settings).ingest(path)
+
+    assert await fetch_all(engine, f"SELECT count(*) AS n FROM staging.{table}") == [{"n": 0}]
 
 
 async def test_too_many_rejects_quarantine_the_whole_file_and_keep_nothing(

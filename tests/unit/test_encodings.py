@@ -12,6 +12,7 @@ from services.importers.encodings import (
     EncodingScan,
     choose_fallback_encoding,
     scan_encoding,
+    whole_content_encoding,
 )
 
 HEADER = b"title,pdl count\n"
@@ -127,3 +128,24 @@ def test_a_mix_is_reported_before_an_undefined_byte() -> None:
 def test_every_chosen_encoding_has_a_display_name() -> None:
     assert DISPLAY_NAMES == {UTF8: "utf-8", CP1252: "windows-1252"}
     assert b"\xef\xbb\xbfx".decode(UTF8) == "x"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (HEADER + CAFE_UTF8, UTF8),
+        (b"\xef\xbb\xbf" + HEADER + CAFE_UTF8, UTF8),
+        (HEADER + CAFE_CP1252, CP1252),
+        (b"", UTF8),
+    ],
+    ids=["utf-8", "utf-8-bom", "windows-1252", "empty"],
+)
+def test_a_whole_small_file_gets_the_encoding_its_lines_would_fall_back_to(raw: bytes, expected: str) -> None:
+    assert whole_content_encoding(raw) == expected
+
+
+def test_a_whole_small_file_mixing_encodings_is_refused_like_a_big_one() -> None:
+    raw = HEADER + CAFE_UTF8 + CAFE_CP1252
+    with pytest.raises(BadFileError) as caught:
+        whole_content_encoding(raw)
+    assert caught.value.reason == refusal(raw).reason
