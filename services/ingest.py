@@ -9,61 +9,31 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
-from typing import Final, TypeVar
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.config import Settings
 from core.db import short_error, translate_db_error
 from core.errors import BadFileError, FileChangedError, TransientError
-from core.logfmt import Event, log_event
+from core.logfmt import log_event
 from services import ledger
 from services.bundles import catalogue_for
-from services.column_matching import column_drift, mapped_columns, render_drift
+from services.file_reports import FileReport, Outcome, log_duplicate, log_loaded, log_quarantined
 from services.importers import importers_for
-from services.importers.archives import ArchiveLimits
-from services.importers.base import Importer, LoadJob, LoadResult
-from services.importers.containers import Part, Plan, plan_parts
-from services.importers.sources import FileSource, read_head
-from services.inbox import FileStat, hash_file, hash_source, move_without_overwrite, quarantine_file, stat_file
+from services.importers.base import Importer, LoadResult
+from services.importers.containers import Plan
+from services.inbox import FileStat, hash_file, move_without_overwrite, quarantine_file, stat_file
 from services.ledger import FileFacts
+from services.stager import Stager, off_loop
 from services.turns import Turn
 from services.unit_of_work import autocommit, finish_uninterrupted, transaction
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-
-# A file this small is hashed, recognised and moved in the event loop: handing such short work to a
-# thread costs more than the work itself, and a burst of small files is mostly such overhead.
-INLINE_FILE_BYTES: Final = 256 * 1024
-
-
-class Outcome(StrEnum):
-    """What became of a file."""
-
-    LOADED = "loaded"
-    DUPLICATE = "duplicate"
-    QUARANTINED = "quarantined"
-    SKIPPED = "skipped"  # another process has it, or it is gone
-
-
-@dataclass(frozen=True)
-class FileReport:
-    """What became of one file, with what the watcher's metrics and alerts need to know about it."""
-
-    outcome: Outcome
-    file_name: str
-    kind: str | None = None
-    rows_loaded: int = 0
-    rows_rejected: int = 0
-    seconds: float | None = None
-    reason: str | None = None
-    moved_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,11 +44,21 @@ class Ingestor:
     settings: Settings
     worker: str = f"{socket.gethostname()}:{os.getpid()}"
     importers: tuple[Importer, ...] = ()
+    stager: Stager = field(init=False)
 
     def __post_init__(self) -> None:
         if not self.importers:  # the built-in services plus one per declared kind (of the bundles that are on)
             declared = importers_for(catalogue_for(self.settings).declarations)
             object.__setattr__(self, "importers", declared)
+        object.__setattr__(self, "stager", Stager(self.settings, self.importers, self.worker))
+
+    async def plan(self, path: Path, size: int | None = None) -> Plan:
+        """What loading `path` means (services/stager.py); BadFileError when it is empty or nothing takes it."""
+        return await self.stager.plan(path, size)
+
+    async def stage(self, conn: AsyncConnection, plan: Plan, facts: FileFacts, file_id: int) -> LoadResult:
+        """Stage the file's rows inside the caller's transaction and judge them (services/stager.py)."""
+        return await self.stager.stage(conn, plan, facts, file_id)
 
     async def ingest(self, path: Path) -> Outcome:
         """Take one settled file and say what became of it; raises TransientError when it must be retried later."""
@@ -140,7 +120,7 @@ class Ingestor:
             facts = FileFacts(path.name, "", before.size)
             return await self._quarantine(conn, path, facts, None, BadFileError(_SYMLINK_REASON))
         try:
-            sha256, size = await _off_loop(before.size, hash_file, path)
+            sha256, size = await off_loop(before.size, hash_file, path)
         except PermissionError as exc:
             facts = FileFacts(path.name, "", before.size)
             return await self._quarantine(conn, path, facts, None, _unreadable(exc))
@@ -152,63 +132,6 @@ class Ingestor:
         if earlier is not None:
             return await self._archive_earlier_load(conn, path, facts, earlier)
         return await self._route_and_load(conn, path, facts, before, turn)
-
-    async def plan(self, path: Path, size: int | None = None) -> Plan:
-        """What loading `path` (of `size` bytes, if known) means: its kind, its parts; BadFileError when it is
-        empty or nothing takes it."""
-        limits = ArchiveLimits(
-            self.settings.archive_max_bytes, self.settings.archive_max_ratio, self.settings.archive_max_members
-        )
-        source = FileSource(path, limits)
-        head = await _off_loop(size, read_head, source)
-        return await _off_loop(size, plan_parts, source, head, self.importers)
-
-    async def stage(self, conn: AsyncConnection, plan: Plan, facts: FileFacts, file_id: int) -> LoadResult:
-        """Stage the file's rows (or its parts' rows) inside the caller's transaction and judge them."""
-        if plan.is_container:
-            result = combined([await self._stage_part(conn, part, facts, file_id) for part in plan.parts])
-        else:
-            result = await self._stage_whole(conn, plan.parts[0], file_id)
-        check_reject_ratio(result, self.settings.max_reject_ratio)
-        return result
-
-    async def _stage_whole(self, conn: AsyncConnection, part: Part, file_id: int) -> LoadResult:
-        result = await part.importer.load(conn, self._job(part, file_id))
-        return await _with_drift(conn, result, part.importer.kind, file_id)
-
-    async def _stage_part(
-        self, conn: AsyncConnection, part: Part, container: FileFacts, container_id: int
-    ) -> LoadResult:
-        """One part of a container under a ledger row of its own, in the container's transaction.
-
-        An archive member whose content was loaded before (alone, or in another archive) is recorded
-        as a duplicate of that load and not loaded again.
-        """
-        started = time.monotonic()
-        kind, name = part.importer.kind, part.name or ""
-        facts = FileFacts(container.file_name, "", None)
-        if part.is_member:
-            sha256, size = await asyncio.to_thread(hash_source, part.source)
-            facts = FileFacts(container.file_name, sha256, size)
-            earlier = await ledger.find_loaded(conn, sha256)
-            if earlier is not None:
-                await ledger.record_duplicate_part(conn, container_id, facts, name, earlier, self.worker)
-                return LoadResult(0, 0, notes={name: f"duplicate of {earlier.id}"})
-        part_id = await ledger.start_part(conn, container_id, facts, name, kind, self.worker)
-        result = await self._stage_whole(conn, part, part_id)
-        await ledger.finish_load(conn, part_id, result, time.monotonic() - started)
-        return replace(result, notes={name: kind})
-
-    def _job(self, part: Part, file_id: int) -> LoadJob:
-        shown = part.source.name if part.name is None else f"{part.source.name}/{part.name}"
-        return LoadJob(
-            source=part.source,
-            head=part.head,
-            file_id=file_id,
-            staging_schema=self.settings.staging_schema,
-            copy_chunk_bytes=self.settings.copy_chunk_bytes,
-            on_progress=_progress_logger(shown, part.importer.kind, time.monotonic(), self.settings.progress_seconds),
-        )
 
     async def _route_and_load(
         self, conn: AsyncConnection, path: Path, facts: FileFacts, before: FileStat, turn: Turn | None
@@ -241,7 +164,7 @@ class Ingestor:
             if turn is not None:
                 turn.done()  # committed or rolled back: the next file of its kind may go
         await finish_uninterrupted(self._archive_loaded(conn, path, file_id, before.size))
-        _log_loaded(path, plan.kind, result, seconds, file_id)
+        log_loaded(path, plan.kind, result, seconds, file_id)
         return FileReport(Outcome.LOADED, path.name, plan.kind, result.rows_loaded, result.rows_rejected, seconds)
 
     async def _load(
@@ -283,7 +206,7 @@ class Ingestor:
                 raise TransientError("another process loaded the same content at the same time; trying again")
             await ledger.mark_duplicate(conn, file_id, earlier.id)
         await self._archive_loaded(conn, path, file_id, size)
-        _log_duplicate(facts, earlier)
+        log_duplicate(facts, earlier)
         return FileReport(Outcome.DUPLICATE, path.name, earlier.kind)
 
     async def _archive_loaded(self, conn: AsyncConnection, path: Path, file_id: int, size: int | None) -> None:
@@ -302,7 +225,7 @@ class Ingestor:
         async with autocommit(conn):
             duplicate_id = await ledger.record_duplicate(conn, facts, earlier.id, self.worker)
         await self._archive_loaded(conn, path, duplicate_id, facts.size_bytes)
-        _log_duplicate(facts, earlier)
+        log_duplicate(facts, earlier)
         return FileReport(Outcome.DUPLICATE, path.name, earlier.kind)
 
     async def _quarantine(
@@ -329,90 +252,12 @@ class Ingestor:
         return FileReport(Outcome.QUARANTINED, path.name, kind, reason=error.reason, moved_to=moved_to_name)
 
 
-def log_quarantined(file_name: str, kind: str | None, error: BadFileError, moved_to: str) -> None:
-    """The file's one final line when it was quarantined."""
-    log_event(
-        logger,
-        "file_quarantined",
-        logging.WARNING,
-        file=file_name,
-        kind=kind,
-        reason=error.reason,
-        line=error.line,
-        moved_to=moved_to,
-    )
-
-
-def combined(results: list[LoadResult]) -> LoadResult:
-    """A container's result: its parts' rows and rejects summed, and which part loaded as which kind."""
-    notes: dict[str, object] = {}
-    for result in results:
-        notes.update(result.notes)
-    return LoadResult(
-        rows_loaded=sum(result.rows_loaded for result in results),
-        rows_rejected=sum(result.rows_rejected for result in results),
-        encoding=results[0].encoding if len({result.encoding for result in results}) == 1 else None,
-        first_rejects=tuple(reject for result in results for reject in result.first_rejects)[:5],
-        source_records=sum(result.source_records or result.rows_loaded for result in results),
-        notes={"parts": ",".join(f"{name}:{kind}" for name, kind in notes.items())},
-    )
-
-
-def check_reject_ratio(result: LoadResult, max_reject_ratio: float) -> None:
-    """Refuse the whole file when more than `max_reject_ratio` of its rows were rejected."""
-    loaded = result.source_records if result.source_records is not None else result.rows_loaded
-    total = loaded + result.rows_rejected
-    if total and result.rows_rejected / total > max_reject_ratio:
-        examples = "; ".join(f"line {r.line_no}: {r.reason}" for r in result.first_rejects)
-        raise BadFileError(
-            f"{result.rows_rejected} of {total} rows were rejected, more than the allowed "
-            f"{max_reject_ratio:.0%}, so nothing of the file was kept; fix the rows and drop the file again",
-            detail=f"first rejected rows: {examples}",
-            line=result.first_rejects[0].line_no if result.first_rejects else None,
-        )
-
-
 _SYMLINK_REASON = "symbolic links are refused: copy the file itself into the folder"
 _CHANGED_REASON = "the file changed while it was being loaded; it will be loaded once it stops changing"
 
 
 class _LoadedElsewhereError(Exception):
     """The ledger refused our `loaded` row: another process committed the same content first."""
-
-
-def _log_duplicate(facts: FileFacts, earlier: ledger.LoadedFile) -> None:
-    log_event(
-        logger,
-        "file_duplicate",
-        file=facts.file_name,
-        sha256=facts.sha256,
-        duplicate_of=earlier.id,
-        original=earlier.shown_name,
-    )
-
-
-def _log_loaded(path: Path, kind: str, result: LoadResult, seconds: float, file_id: int) -> None:
-    rows_per_s = result.rows_loaded / seconds if seconds > 0 else 0.0
-    fields: dict[str, object] = {
-        "file": path.name,
-        "kind": kind,
-        "rows": result.rows_loaded,
-        "rejected": result.rows_rejected,
-        "seconds": seconds,
-        "rows_per_s": round(rows_per_s),
-        "encoding": result.encoding,
-        "file_id": file_id,
-    }
-    logger.info("%s", Event("file_loaded", fields | result.notes))
-
-
-async def _with_drift(conn: AsyncConnection, result: LoadResult, kind: str, file_id: int) -> LoadResult:
-    """Add `drift` (columns added, missing, renamed since the kind's previous file) to a declared kind's result."""
-    if result.column_map is None:
-        return result
-    previous = await ledger.previous_columns(conn, kind, file_id)
-    drift = render_drift(column_drift(previous, mapped_columns(result.column_map) or {}))
-    return replace(result, notes={**result.notes, "drift": drift})
 
 
 def _unreadable(exc: OSError) -> BadFileError:
@@ -422,39 +267,10 @@ def _unreadable(exc: OSError) -> BadFileError:
     )
 
 
-def _progress_logger(file_name: str, kind: str, started: float, every_seconds: float) -> Callable[[int], None]:
-    last_logged = started
-
-    def on_progress(rows: int) -> None:
-        nonlocal last_logged
-        now = time.monotonic()
-        if now - last_logged >= every_seconds:
-            last_logged = now
-            elapsed = now - started
-            log_event(
-                logger,
-                "load_progress",
-                file=file_name,
-                kind=kind,
-                rows=rows,
-                seconds=elapsed,
-                rows_per_s=round(rows / elapsed),
-            )
-
-    return on_progress
-
-
-async def _off_loop(size: int | None, work: Callable[..., T], *args: object) -> T:
-    """Run blocking file work in a thread, or right here for a file of at most INLINE_FILE_BYTES."""
-    if size is not None and size <= INLINE_FILE_BYTES:
-        return work(*args)
-    return await asyncio.to_thread(work, *args)
-
-
 async def _archive(path: Path, folder: Path, size: int | None) -> Path:
     """Move a handled file into `folder`; a file-system failure is transient (the file stays, is retried)."""
     try:
-        return await _off_loop(size, move_without_overwrite, path, folder, _now())
+        return await off_loop(size, move_without_overwrite, path, folder, _now())
     except OSError as exc:
         raise TransientError(f"cannot move the file into {folder.name}/: {short_error(exc)}") from exc
 

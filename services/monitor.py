@@ -25,7 +25,7 @@ from services import ledger
 from services.alert_messages import fault_alert, quarantine_alert, recovery_alert, silence_alert
 from services.alerts import Alerts
 from services.faults import SpellEnd
-from services.ingest import FileReport, Outcome
+from services.file_reports import FileReport, Outcome
 from services.silence import MAX_CHECK_SECONDS, Silence, check_every_seconds, find_silences
 from services.unit_of_work import transaction
 

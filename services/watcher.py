@@ -22,6 +22,7 @@ from core.db import short_error
 from core.errors import BadFileError, FileChangedError, TransientError
 from core.logfmt import log_event
 from services.faults import FaultSpell
+from services.file_reports import FileReport, Outcome, log_quarantined
 from services.housekeeping import prune_archive
 from services.inbox import (
     Observation,
@@ -32,7 +33,7 @@ from services.inbox import (
     quarantine_file,
     stat_file,
 )
-from services.ingest import FileReport, Ingestor, Outcome, log_quarantined
+from services.ingest import Ingestor
 from services.monitor import Monitor
 from services.turns import KindTurns, Turn
 

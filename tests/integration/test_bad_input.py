@@ -26,9 +26,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings
 from core.logfmt import logfmt_value
+from services.file_reports import Outcome
 from services.importers import known_kinds
 from services.inbox import is_candidate_name
-from services.ingest import Ingestor, Outcome
+from services.ingest import Ingestor
 from tests.helpers import error_report, fetch_all, ledger, staged_rows
 from tests.support.samples.job_titles import FileShape, GeneratedRow, cp1252_safe, generate_rows, write_job_titles
 

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.config import Settings
 from core.errors import ConfigError
 from services.analysis import run_analysis
-from services.ingest import Ingestor, Outcome
+from services.file_reports import Outcome
+from services.ingest import Ingestor
 from services.warehouse import build_warehouse
 from tests.helpers import admin, fetch_all
 

@@ -6,7 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings
 from services.check import Verdict, all_would_load, check_file, render_text
-from services.ingest import Ingestor, Outcome
+from services.file_reports import Outcome
+from services.ingest import Ingestor
 from tests.helpers import fetch_all, ledger
 
 HEADER = "title,pdl count,top related titles 1\n"

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings
-from services.ingest import Ingestor, Outcome
+from services.file_reports import Outcome
+from services.ingest import Ingestor
 from services.warehouse import build_warehouse
 from tests.helpers import error_report, fetch_all, ledger
 from tests.support.samples.lead_series import COLUMNS, LeadSeries, generate_leads, visible

@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from core.config import Settings
 from core.errors import FileChangedError
 from services import ledger as ledger_service
+from services.file_reports import Outcome
 from services.importers.base import LoadJob, LoadResult
-from services.ingest import Ingestor, Outcome
+from services.ingest import Ingestor
 from services.unit_of_work import transaction
 from tests.helpers import error_report, fetch_all, ledger, staged_rows
 from tests.support.samples.job_titles import (

@@ -11,7 +11,8 @@ from alembic.script import ScriptDirectory
 from core.config import SYNC_SCHEME, Settings, with_scheme
 from core.db import alembic_config, create_engine, is_at_head, migrate
 from services.analysis import run_analysis
-from services.ingest import Ingestor, Outcome
+from services.file_reports import Outcome
+from services.ingest import Ingestor
 from services.warehouse import build_warehouse
 from tests.helpers import admin, fetch_all
 from tests.support.samples.job_titles import generate_rows, write_job_titles

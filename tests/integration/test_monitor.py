@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.config import Settings
 from core.errors import ConfigError
 from services import ledger
-from services.ingest import Ingestor, Outcome
+from services.file_reports import Outcome
+from services.ingest import Ingestor
 from services.monitor import start_monitor
 from services.unit_of_work import transaction
 from tests.support.samples.job_titles import generate_rows, write_job_titles

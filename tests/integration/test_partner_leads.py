@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings
 from services.analysis import run_analysis
-from services.ingest import Ingestor, Outcome
+from services.file_reports import Outcome
+from services.ingest import Ingestor
 from services.warehouse import build_warehouse
 from tests.helpers import fetch_all, ledger
 from tests.support.samples.lead_series import generate_leads

@@ -10,7 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings
-from services.ingest import Ingestor, Outcome
+from services.file_reports import Outcome
+from services.ingest import Ingestor
 from services.status import fetch_running_build, render_running_build
 from services.warehouse import build_warehouse
 from tests.helpers import ledger

@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings
-from services.ingest import Ingestor, Outcome
+from services.file_reports import Outcome
+from services.ingest import Ingestor
 from services.reload import ReloadError, reload_file
 from tests.helpers import fetch_all, ledger
 

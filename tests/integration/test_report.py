@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings
 from services.analysis import run_analysis
-from services.ingest import Ingestor, Outcome
+from services.file_reports import Outcome
+from services.ingest import Ingestor
 from services.warehouse import build_warehouse
 from tests.helpers import fetch_all
 from tests.support.samples.job_titles import generate_rows, write_job_titles

@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings
 from services.column_types import MAX_BIGINT
-from services.ingest import Ingestor, Outcome
+from services.file_reports import Outcome
+from services.ingest import Ingestor
 from tests.helpers import error_report, ledger, staged_rows
 from tests.support.samples.job_titles import FileShape, GeneratedRow, write_job_titles
 

@@ -14,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from core.config import Settings
 from core.db import create_engine
 from core.errors import TransientError
+from services.file_reports import Outcome
 from services.importers.base import LoadJob, LoadResult
 from services.importers.job_titles import IMPORTER as JOB_TITLES
-from services.ingest import Ingestor, Outcome
+from services.ingest import Ingestor
 from tests.helpers import admin, as_role, fetch_all, ledger, loader_role, staged_rows
 from tests.support.samples.job_titles import generate_rows, write_job_titles
 

@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings
 from services.analysis import run_analysis
-from services.ingest import Ingestor, Outcome
+from services.file_reports import Outcome
+from services.ingest import Ingestor
 from services.report import MAX_BARS
 from services.warehouse import PIPELINE_LOCK_KEY, build_warehouse, warehouse_kinds
 from tests.helpers import fetch_all

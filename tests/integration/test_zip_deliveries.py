@@ -7,8 +7,9 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Settings
+from services.file_reports import Outcome
 from services.importers.containers import is_junk_member
-from services.ingest import Ingestor, Outcome
+from services.ingest import Ingestor
 from services.warehouse import build_warehouse
 from tests.helpers import error_report, fetch_all, ledger
 from tests.support.samples.nem12 import Nem12Truth, nem12_lines

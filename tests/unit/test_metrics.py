@@ -7,7 +7,7 @@ from wsgiref.util import setup_testing_defaults
 import pytest
 
 from services.faults import SpellEnd
-from services.ingest import FileReport, Outcome
+from services.file_reports import FileReport, Outcome
 from services.metrics import STALLED_AFTER_SECONDS, Heartbeat, Metrics, health, make_app
 from services.monitor import Monitor
 

@@ -1,10 +1,10 @@
-"""services/ingest.py check_reject_ratio: a file with too many rejected rows is refused whole."""
+"""services/stager.py check_reject_ratio: a file with too many rejected rows is refused whole."""
 
 import pytest
 
 from core.errors import BadFileError
 from services.importers.base import LoadResult, Reject
-from services.ingest import check_reject_ratio
+from services.stager import check_reject_ratio
 
 REJECTS = (Reject(4, "a,x", "pdl_count 'x' is not a whole number"), Reject(9, "b,-1", "pdl_count -1 is negative"))
 
