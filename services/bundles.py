@@ -108,6 +108,11 @@ class Bundle:
     kinds: tuple[KindDeclaration, ...]
     views: tuple[BundleView, ...]
 
+    def reset_steps(self) -> list[Step]:
+        """What empties the tables the bundle's warehouse steps write, before they are built again after a
+        --reload: `warehouse/reset/NNN_*.sql` (none when the bundle writes no tables of its own)."""
+        return load_steps(self.folder / WAREHOUSE_FOLDER / "reset")
+
     def warehouse_steps(self, kind: str) -> list[Step]:
         """The bundle's warehouse steps for a new file of `kind`: the shared ones and the kind's, by file name."""
         folder = self.folder / WAREHOUSE_FOLDER
@@ -228,7 +233,7 @@ def _check_warehouse_folders(folder: Path, kinds: set[str]) -> None:
     if not warehouse.is_dir():
         return
     for sub in sorted(warehouse.iterdir()):
-        if sub.is_dir() and sub.name not in kinds:
+        if sub.is_dir() and sub.name not in kinds and sub.name != "reset":
             raise ConfigError(f"{sub}: a folder in {WAREHOUSE_FOLDER}/ is named after a kind of this bundle")
 
 

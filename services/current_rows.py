@@ -21,6 +21,7 @@ from services.sql_steps import Step
 MERGE_STEP: Final = "000_merge_current_rows (generated)"
 REMOVE_STEP: Final = "001_remove_unlisted_rows (generated)"
 RECORD_STEP: Final = "999_record_built_file (generated)"
+RESET_STEP: Final = "000_empty_current_rows (generated)"
 
 
 def quoted(name: str) -> str:
@@ -86,6 +87,13 @@ def current_row_steps(declaration: KindDeclaration) -> list[Step]:
     if declaration.snapshot:
         steps.append(Step(REMOVE_STEP, remove_unlisted_sql(declaration)))
     return steps
+
+
+def current_row_reset(declaration: KindDeclaration) -> list[Step]:
+    """What empties a kind's current rows before it is built again from all its files (after a --reload)."""
+    if not declaration.replace_by_key:
+        return []
+    return [Step(RESET_STEP, f"DELETE FROM {quoted(current_table_name(declaration.kind))}")]
 
 
 def record_step(kind: str) -> Step:

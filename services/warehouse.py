@@ -11,19 +11,19 @@ lock so two runs never interleave.
 import logging
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
 from typing import Final
 
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.config import Settings
 from core.logfmt import log_event
-from models import FileLoad, PipelineFile
+from models import FileLoad, LoadStatus, PipelineFile
 from services.bundles import Catalogue, catalogue_for
-from services.current_rows import current_row_steps, record_step
+from services.current_rows import current_row_reset, current_row_steps, record_step
 from services.declarations import KindDeclaration
 from services.sql_steps import Step, bound_parameters, load_steps, search_path_sql, take_lock
 
@@ -42,23 +42,30 @@ def warehouse_kinds(warehouse_sql_dir: Path) -> list[str]:
     )
 
 
-def kind_steps(warehouse_sql_dir: Path, kind: str) -> list[Step]:
-    """A kind's steps: those of its folder and of the folders it shares, merged in file-name order."""
+def kind_steps(warehouse_sql_dir: Path, kind: str, subfolder: str = "") -> list[Step]:
+    """A kind's steps (or, with `subfolder`, its reset steps): those of its folder and of the folders it shares,
+    merged in file-name order."""
     folders = (*SHARED_STEP_FOLDERS.get(kind, ()), kind)
-    steps = [step for folder in folders for step in load_steps(warehouse_sql_dir / folder)]
+    steps = [step for folder in folders for step in load_steps(warehouse_sql_dir / folder / subfolder)]
     return sorted(steps, key=lambda step: step.file_name)  # stable: a file's statements keep their order
 
 
+# A kind folder's `reset/` holds the statements that empty what the kind built, so it can be built again.
+RESET_FOLDER: Final = "reset"
 # While a build runs, its connection's application_name says which (see --status): this, kind, file and step.
 BUILD_APPLICATION_NAME: Final = "dropfolder --pipeline"
 
 
 @dataclass(frozen=True)
 class KindBuild:
-    """A kind with warehouse steps, and the steps that build each of its new files."""
+    """A kind with warehouse steps: the steps that build each of its new files, the steps that empty what it
+    built (before it is built again from its files, after --reload replaced one), and the step folders it
+    shares with other kinds (those are emptied and built again together)."""
 
     kind: str
     steps: list[Step]
+    reset: list[Step] = field(default_factory=list)
+    shares: tuple[str, ...] = ()
 
 
 def kind_builds(warehouse_sql_dir: Path, catalogue: Catalogue) -> list[KindBuild]:
@@ -68,14 +75,25 @@ def kind_builds(warehouse_sql_dir: Path, catalogue: Catalogue) -> list[KindBuild
     bundle_of = {kind.kind: bundle for bundle in catalogue.enabled_bundles for kind in bundle.kinds}
     folders = warehouse_kinds(warehouse_sql_dir)
     builds = [
-        KindBuild(kind, [*_current_steps(declared.get(kind)), *kind_steps(warehouse_sql_dir, kind)]) for kind in folders
+        KindBuild(
+            kind,
+            [*_current_steps(declared.get(kind)), *kind_steps(warehouse_sql_dir, kind)],
+            [*_current_reset(declared.get(kind)), *kind_steps(warehouse_sql_dir, kind, RESET_FOLDER)],
+            SHARED_STEP_FOLDERS.get(kind, ()),
+        )
+        for kind in folders
     ]
     for kind, declaration in declared.items():
         bundle = bundle_of.get(kind)
         steps = [*_current_steps(declaration), *(bundle.warehouse_steps(kind) if bundle else [])]
+        reset = [*_current_reset(declaration), *(bundle.reset_steps() if bundle else [])]
         if kind not in folders and steps:
-            builds.append(KindBuild(kind, [*steps, record_step(kind)]))
+            builds.append(KindBuild(kind, [*steps, record_step(kind)], reset))
     return builds
+
+
+def _current_reset(declaration: KindDeclaration | None) -> list[Step]:
+    return current_row_reset(declaration) if declaration is not None else []
 
 
 def _current_steps(declaration: KindDeclaration | None) -> list[Step]:
@@ -89,10 +107,31 @@ async def pending_files(conn: AsyncConnection, kind: str) -> list[int]:
     staged_into = func.coalesce(FileLoad.staged_into, FileLoad.kind)
     query = (
         select(FileLoad.id)
-        .where(staged_into == kind, FileLoad.status == "loaded", FileLoad.id.not_in(built))
-        .order_by(FileLoad.id)
+        .where(staged_into == kind, FileLoad.status == LoadStatus.LOADED, FileLoad.id.not_in(built))
+        .order_by(func.coalesce(FileLoad.reload_of, FileLoad.id), FileLoad.id)  # a reload keeps its original's place
     )
     return list((await conn.execute(query)).scalars())
+
+
+async def rebuild_replaced(conn: AsyncConnection, builds: list[KindBuild]) -> list[str]:
+    """Empty the warehouse of every kind built from a file that --reload has since replaced (and of the kinds
+    sharing its steps), so this run builds it again from its files in load order; returns those kinds."""
+    query = (
+        select(PipelineFile.kind)
+        .join(FileLoad, FileLoad.id == PipelineFile.file_id)
+        .where(FileLoad.status == LoadStatus.REPLACED)
+        .distinct()
+    )
+    stale = set((await conn.execute(query)).scalars())
+    shared = {folder for build in builds if build.kind in stale for folder in build.shares}
+    chosen = [build for build in builds if build.kind in stale or shared & set(build.shares)]
+    for build in chosen:
+        await _run_statements(conn, build.reset, {"kind": build.kind}, Counter())
+    kinds = [build.kind for build in chosen]
+    if kinds:
+        await conn.execute(delete(PipelineFile).where(PipelineFile.kind.in_(kinds)))
+        log_event(logger, "warehouse_rebuild", kinds=",".join(kinds), reason="a file they were built from was reloaded")
+    return kinds
 
 
 async def _build_file(conn: AsyncConnection, build: KindBuild, file_id: int) -> Counter[str]:
@@ -152,6 +191,7 @@ async def build_warehouse(engine: AsyncEngine, settings: Settings, catalogue: Ca
     async with engine.begin() as conn:
         await take_lock(conn, PIPELINE_LOCK_KEY, "pipeline")
         await _configure_build(conn, settings)
+        await rebuild_replaced(conn, builds)
         pending = {build.kind: await pending_files(conn, build.kind) for build in builds}
         log_event(logger, "pipeline_started", files=sum(map(len, pending.values())), **_per_kind(pending))
         for build in builds:

@@ -10,7 +10,9 @@ from core.config import Settings
 from services.file_reports import Outcome
 from services.ingest import Ingestor
 from services.reload import ReloadError, reload_file
+from services.warehouse import build_warehouse
 from tests.helpers import fetch_all, ledger
+from tests.support.samples.nem12 import nem12_lines
 
 HEADER = "title,pdl count,top related titles 1\n"
 TITLES = HEADER + "engineer,10,developer\nmanager,x,director\nanalyst,30,\n"
@@ -92,3 +94,59 @@ async def test_only_archived_files_loaded_before_can_be_reloaded(engine: AsyncEn
     (settings.processed_dir / "never.csv").write_text(TITLES, encoding="utf-8")
     with pytest.raises(ReloadError, match=r"no load of never\.csv's content is on record"):
         await reload_file(ingestor, "never.csv")
+
+
+async def test_the_next_pipeline_rebuilds_what_a_reloaded_file_fed_keeping_its_place_in_load_order(
+    engine: AsyncEngine, settings: Settings
+) -> None:
+    await _load(engine, settings, "week1.csv", (HEADER + "engineer,1,developer\nanalyst,5,\n").encode())
+    await _load(engine, settings, "week2.csv", (HEADER + "engineer,2,architect\n").encode())
+    await build_warehouse(engine, settings)
+    before = await _title_facts(engine)
+
+    await reload_file(Ingestor(engine, settings), "week1.csv")  # week 1 again: it must not become the latest
+    totals = await build_warehouse(engine, settings)
+
+    assert await _title_facts(engine) == before == {"engineer": (2, ["architect"]), "analyst": (5, [])}
+    assert totals["files_processed"] == 2
+    again = await build_warehouse(engine, settings)
+    assert again["files_processed"] == 0  # and a further run changes nothing
+
+
+async def _title_facts(engine: AsyncEngine) -> dict[str, tuple[int | None, list[str]]]:
+    rows = await fetch_all(
+        engine,
+        "SELECT dim.title, fact.pdl_count, coalesce(array_agg(related.title ORDER BY bridge.position) "
+        "FILTER (WHERE related.title IS NOT NULL), '{}') AS related "
+        "FROM datawarehouse.fact_title_popularity fact JOIN datawarehouse.dim_job_title dim USING (title_key) "
+        "LEFT JOIN datawarehouse.bridge_related_title bridge USING (title_key) "
+        "LEFT JOIN datawarehouse.dim_job_title related ON related.title_key = bridge.related_title_key "
+        "GROUP BY dim.title, fact.pdl_count",
+    )
+    return {row["title"]: (row["pdl_count"], list(row["related"])) for row in rows}
+
+
+async def test_a_reloaded_meter_file_rebuilds_the_meter_warehouse_to_the_same_days(
+    engine: AsyncEngine, settings: Settings
+) -> None:
+    text = "".join(f"{line}\r\n" for line in nem12_lines(3, 2, seed=4))
+    await _load(engine, settings, "meters.csv", text.encode())
+    await build_warehouse(engine, settings)
+    before = await _meter_days(engine)
+
+    await reload_file(Ingestor(engine, settings), "meters.csv")
+    await build_warehouse(engine, settings)
+
+    assert await _meter_days(engine) == before and len(before) == 6  # 3 NMIs x 2 days, not doubled
+    [readings] = await fetch_all(engine, "SELECT count(*) AS n FROM datawarehouse.fact_meter_reading")
+    [staged] = await fetch_all(engine, "SELECT count(*) AS n FROM staging.nem12")
+    assert readings["n"] == staged["n"]
+
+
+async def _meter_days(engine: AsyncEngine) -> list[dict[str, object]]:
+    return await fetch_all(
+        engine,
+        "SELECT dim.nmi, daily.day, daily.consumption_kwh, daily.generation_kwh "
+        "FROM datawarehouse.fact_daily_consumption daily JOIN datawarehouse.dim_nmi dim USING (nmi_key) "
+        "ORDER BY 1, 2",
+    )
