@@ -210,18 +210,6 @@ async def _run_mode(
     return await _serve(settings, engine, url, catalogue, is_once=args.once is not None)
 
 
-async def _print_status(engine: AsyncEngine, *, is_json: bool) -> None:
-    from services import status
-
-    rows = await status.fetch_status(engine)
-    build = await status.fetch_running_build(engine)
-    print(status.render_json(rows) if is_json else status.render_table(rows))
-    if build is not None:
-        if not is_json:  # the JSON stays the ledger; the log line below says it for both
-            print(status.render_running_build(build))
-        log_event(logger, "pipeline_running", server_pid=build.pid, seconds=build.seconds, doing=build.doing)
-
-
 def _stop_during_start_up(signum: int, frame: object) -> None:
     raise SystemExit(EXIT_OK)
 
