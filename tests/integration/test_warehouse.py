@@ -257,6 +257,18 @@ async def test_every_folder_of_sql_warehouse_is_a_kind_and_one_without_loaded_fi
     assert [row["kind"] for row in built] == ["job_titles", "widgets"]
 
 
+async def _until_a_session_waits_for_an_advisory_lock(engine: AsyncEngine, timeout: float = 30.0) -> None:
+    """Poll pg_locks until some session is queued on an advisory lock (not a fixed sleep: a busy machine is slow)."""
+    query = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        async with engine.connect() as conn:
+            if (await conn.execute(query)).scalar_one():
+                return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no session waited for an advisory lock within {timeout} s")
+
+
 async def test_a_second_pipeline_run_waits_for_the_first(
     engine: AsyncEngine, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -265,7 +277,7 @@ async def test_a_second_pipeline_run_waits_for_the_first(
     async with engine.begin() as holder:
         await holder.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PIPELINE_LOCK_KEY})
         waiting = asyncio.create_task(build_warehouse(engine, settings))
-        await asyncio.sleep(0.5)
+        await _until_a_session_waits_for_an_advisory_lock(engine)
         assert not waiting.done()
     totals = await waiting
 
