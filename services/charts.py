@@ -32,6 +32,7 @@ WIDTH_INCHES: Final = 9.0
 BAR_INCHES: Final = 0.28
 MAX_LABEL_CHARS: Final = 48
 MAX_MARKED_POINTS: Final = 60
+MAX_DAY_TICKS: Final = 10  # up to this many days of daily values get a tick each
 _STYLE: Final[dict[RcKeyType, object]] = {
     "svg.fonttype": "none",
     "font.family": "sans-serif",
@@ -142,13 +143,22 @@ def _time_axis(axes: Axes, points: Sequence[TimePoint]) -> None:
         axes.xaxis.set_major_locator(mdates.HourLocator(byhour=range(0, 24, 3)))
         axes.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
         return
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    locator = _day_ticks(points) or mdates.AutoDateLocator(minticks=4, maxticks=10)
     axes.xaxis.set_major_locator(locator)
     axes.xaxis.set_major_formatter(
         mdates.ConciseDateFormatter(
             locator, formats=_TICK_FORMATS, zero_formats=_ZERO_FORMATS, offset_formats=_OFFSET_FORMATS
         )
     )
+
+
+def _day_ticks(points: Sequence[TimePoint]) -> mdates.DayLocator | None:
+    """A tick on every day for a few days of daily values (dates, not times), where matplotlib's own choice would
+    tick hours that no value has."""
+    days = [point for point in points if isinstance(point, date) and not isinstance(point, datetime)]
+    if not days or len(days) != len(points) or (max(days) - min(days)).days >= MAX_DAY_TICKS:
+        return None
+    return mdates.DayLocator()
 
 
 def _value_axis(axes: Axes, title: str, value_format: ValueFormat | None) -> None:

@@ -16,7 +16,7 @@ from core.config import Settings
 from services.charts import Line, floats, ranked_bars_svg, stacked_bars_svg, timeseries_svg
 from services.display import column_title, default_format, format_value, is_number, view_title
 from services.presentation import ChartKind, ValueFormat, load_presentations
-from services.report_html import cards, escape, note, page, section, table
+from services.report_html import breakable, cards, escape, note, page, section, table
 from services.report_loads import LoadsSummary, read_loads, render_loads
 from services.report_views import MAX_BARS, ViewData, read_report_views
 
@@ -129,7 +129,7 @@ def _timeseries_figures(view: ViewData, y_title: str, y_format: ValueFormat | No
 def _total_title(view: ViewData) -> str:
     assert view.timeseries is not None and view.presentation.series is not None
     name = _plural(column_title(view.presentation.series, view.presentation))
-    return f"All {view.timeseries.series_count:,} {name} together"
+    return f"All {view.timeseries.series_count:,} {_mid_sentence(name)} together"
 
 
 def _lines_title(view: ViewData) -> str:
@@ -141,8 +141,14 @@ def _lines_title(view: ViewData) -> str:
     shown = len(view.timeseries.lines)
     if shown < view.timeseries.series_count:
         measure = column_title(presentation.y[0], presentation).lower()
-        return f"The {shown} {_plural(name)} with the most {measure} (of {view.timeseries.series_count:,})"
-    return f"Each {name}"
+        of_all = f"(of {view.timeseries.series_count:,})"
+        return f"The {shown} {_mid_sentence(_plural(name))} with the most {measure} {of_all}"
+    return f"Each {_mid_sentence(name)}"
+
+
+def _mid_sentence(name: str) -> str:
+    """A column title inside a sentence: `Display names` -> `display names`; an acronym (`NMIs`) stays."""
+    return name if name[:2].isupper() else name[:1].lower() + name[1:]
 
 
 def _plural(name: str) -> str:
@@ -178,7 +184,10 @@ def _table(view: ViewData) -> str:
     headers = [column_title(column, view.presentation) for column in view.columns]
     numeric = [any(is_number(value) for value in _values(view, column)) for column in view.columns]
     rows = [
-        [escape(format_value(value, _format_of(view, column))) for column, value in zip(view.columns, row, strict=True)]
+        [
+            (escape if is_numeric else breakable)(format_value(value, _format_of(view, column)))
+            for column, value, is_numeric in zip(view.columns, row, numeric, strict=True)
+        ]
         for row in view.rows
     ]
     return table(headers, rows, numeric=numeric)

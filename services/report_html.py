@@ -5,6 +5,7 @@ Every text that comes from data passes through `escape`.
 """
 
 import html
+import re
 from collections.abc import Sequence
 from typing import Final
 
@@ -24,7 +25,8 @@ section { border-top: 1px solid var(--line); margin-top: 1.6rem; padding-top: 1r
 .card.bad .value { color: var(--bad); }
 table { border-collapse: collapse; width: 100%; font-size: .85rem; margin: .4rem 0; }
 th, td { border-bottom: 1px solid var(--line); padding: .3rem .4rem; text-align: left; vertical-align: top; }
-th { font-weight: 600; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+th { font-weight: 600; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
 tr.resolved td { color: var(--muted); }
 code { font: .85rem "DejaVu Sans Mono", monospace; background: #f3f4f6; padding: 0 .25rem; border-radius: 3px; }
 svg { max-width: 100%; height: auto; display: block; }
@@ -35,6 +37,15 @@ svg { max-width: 100%; height: auto; display: block; }
 def escape(value: object) -> str:
     """Text from data, safe inside HTML."""
     return html.escape(str(value), quote=True)
+
+
+_BREAK_AFTER: Final = re.compile(r"([_/@.])(?=.)")
+
+
+def breakable(text: str) -> str:
+    """Text from data, escaped, that may wrap after `_`, `/`, `@` or `.` in a narrow column: long names, file
+    names, `container/part`, e-mail addresses."""
+    return _BREAK_AFTER.sub(r"\1<wbr>", escape(text))
 
 
 def cards(items: Sequence[tuple[str, str]], *, bad: Sequence[str] = ()) -> str:

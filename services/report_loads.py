@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 
 from models import FileLoad, LoadStatus
 from services.display import format_value
-from services.report_html import cards, escape, note, section, table
+from services.report_html import breakable, cards, escape, note, section, table
 
 MAX_QUARANTINED: Final = 50  # newest first; `--status` lists every file
 NO_KIND: Final = "unknown kind"  # a file quarantined before any import service took it
@@ -122,7 +122,7 @@ def _kinds_table(kinds: Sequence[KindLoads]) -> str:
     ]
     rows = [
         [
-            escape(kind.kind or NO_KIND),
+            breakable(kind.kind or NO_KIND),
             *(format_value(count, "count") for count in (kind.loaded, kind.duplicate, kind.quarantined)),
             format_value(kind.interrupted, "count"),
             format_value(kind.rows_loaded, "count"),
@@ -137,8 +137,7 @@ def _kinds_table(kinds: Sequence[KindLoads]) -> str:
 def _latest(kind: KindLoads) -> str:
     if kind.latest_file is None:
         return format_value(None)
-    name = escape(kind.latest_file).replace("/", "/<wbr>")  # container/part may break after the slash
-    return f"{name}<br>{escape(format_value(kind.latest_at, 'datetime'))}"
+    return f"{breakable(kind.latest_file)}<br>{escape(format_value(kind.latest_at, 'datetime'))}"
 
 
 def _quarantined(summary: LoadsSummary, failed_folder: str) -> str:
@@ -164,7 +163,7 @@ def _quarantined_row(item: QuarantinedFile, failed_folder: str) -> list[str]:
         todo = escape(hint.advice) + ":" + "".join(f"<br><code>{escape(command)}</code>" for command in hint.commands)
     return [
         f"<code>{escape(item.file_name)}</code>",
-        escape(item.kind or NO_KIND),
+        breakable(item.kind or NO_KIND),
         escape(format_value(item.at, "datetime")),
         escape(item.reason),
         todo,

@@ -44,8 +44,9 @@ def chromium(page: Path, profile: Path, *args: str) -> str:
 
 
 def _section(dom: str, anchor: str) -> str:
+    """A section's HTML without `<wbr>`: a place a long name may wrap, not text a person sees."""
     start = dom.index(f'<section id="{anchor}">')
-    return dom[start : dom.index("</section>", start)]
+    return dom[start : dom.index("</section>", start)].replace("<wbr>", "")
 
 
 def _svg_texts(html: str) -> list[str]:

@@ -37,6 +37,15 @@ def test_a_year_has_month_ticks_and_a_few_days_have_day_ticks() -> None:
     assert {"27 Mar", "31 Mar", "1 Apr", "4 Apr", "2005"} <= set(day_texts)
 
 
+def test_a_few_days_of_daily_values_tick_days_not_hours() -> None:
+    days = [Line("a", tuple((date(2021, 1, 1) + timedelta(days=n), 1.0) for n in range(3)))]
+
+    texts = _texts(timeseries_svg(None, days, lines_title="", y_title="kWh", y_format=None, salt="three"))
+
+    assert {"1 Jan", "2 Jan", "3 Jan"} <= set(texts)
+    assert not [text for text in texts if re.fullmatch(r"\d\d:\d\d", text)], texts
+
+
 def test_a_daily_profile_has_hours_on_its_axis() -> None:
     profile = Line("mean", tuple((time(hour, minute), 0.5) for hour in range(24) for minute in (0, 30)))
 

@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 from services.charts import Line
 from services.presentation import Presentation
 from services.report import MAX_BARS, ReportData, render_report, render_view
+from services.report_html import breakable
 from services.report_loads import KindLoads, LoadsSummary, QuarantinedFile
 from services.report_views import TimeSeries, ViewData
 
@@ -123,3 +124,10 @@ def test_the_page_has_the_loads_first_then_every_view_and_loads_nothing() -> Non
     assert fetches.found == []
     assert page.index('id="loads"') < page.index('id="view-title_pdl_count"') < page.index('id="view-new_leads"')
     assert '<a href="#view-new_leads">New leads</a>' in page and "Generated 2026-03-01 09:30 UTC." in page
+
+
+def test_long_names_and_addresses_may_wrap_after_their_separators_and_stay_escaped() -> None:
+    assert breakable("smart_meter") == "smart_<wbr>meter"
+    assert breakable("case.db/agreement") == "case.<wbr>db/<wbr>agreement"
+    assert breakable("ann@example.com") == "ann@<wbr>example.<wbr>com"
+    assert breakable("<a_b>.") == "&lt;a_<wbr>b&gt;."  # nothing to break before the end
