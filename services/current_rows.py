@@ -6,7 +6,7 @@ pretty-printed) replace the earlier rows instead of adding to them, and the cost
 The newest file wins: a row is replaced only by a row of a file loaded after it, so the result does not
 depend on the order files are built in. With `snapshot = true` each file lists every row its sender still
 has, so the keys it no longer lists are removed. Inside one file a key is unique already (the first row of
-a key wins; services/importers/declared.py KeyGuard).
+a key wins; services/importers/key_guard.py).
 
 Pure: the SQL is generated from the declaration, whose names are validated identifiers, each quoted here;
 tables are found through the search path (warehouse schema, then staging), as in every step.

@@ -33,7 +33,7 @@ INLINE_BYTES: Final = 64 * 1024
 _QUEUE_CHUNKS: Final = 4
 _POLL_SECONDS: Final = 0.2
 _REJECT_SPOOL_BYTES: Final = 4 << 20
-_KEPT_REJECTS: Final = 5
+KEPT_REJECTS: Final = 5
 _REJECT_COLUMNS: Final = ("file_id", "line_no", "raw_text", "reason")
 _DONE: Final = object()
 
@@ -140,7 +140,7 @@ class _Producer(threading.Thread):
             assert isinstance(item, Reject)
             self._reject_writer.writerow((self._file_id, item.line_no, item.raw_text, item.reason))
             self.rejected += 1
-            if len(self.first_rejects) < _KEPT_REJECTS:
+            if len(self.first_rejects) < KEPT_REJECTS:
                 self.first_rejects.append(item)
         self._reject_text.detach()
         return True

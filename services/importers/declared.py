@@ -26,6 +26,7 @@ from services.importers.base import LoadJob, LoadResult, Reject
 from services.importers.copying import CopyTarget, copy_rows, text_row
 from services.importers.derived_columns import DerivationMap
 from services.importers.encodings import DISPLAY_NAMES
+from services.importers.key_guard import KeyGuard
 from services.importers.records import ReadNotes, iter_source_records, sniff_format, source_fields
 
 MIN_MATCHED_COLUMNS: Final = 2
@@ -202,25 +203,6 @@ def claims(declaration: KindDeclaration, names: list[str]) -> bool:
     return has_keys and len(filled) >= min(MIN_MATCHED_COLUMNS, len(declaration.columns))
 
 
-@dataclass
-class KeyGuard:
-    """Inside one file the first row of a key wins; later ones are rejected naming the first line."""
-
-    declaration: KindDeclaration
-    first_line: dict[tuple[object, ...], int] = field(default_factory=dict)
-
-    def check(self, mapped: Mapped) -> Reject | None:
-        """None for the first row of its key, else the Reject for this one."""
-        if not self.declaration.key:
-            return None
-        key = tuple(mapped.values[name] for name in self.declaration.key)
-        first = self.first_line.setdefault(key, mapped.line_no)
-        if first == mapped.line_no:
-            return None
-        shown = ", ".join(f"{name} {value!r}" for name, value in zip(self.declaration.key, key, strict=True))
-        return Reject(mapped.line_no, "", f"{shown} was already on line {first}; the first row of a key wins")
-
-
 class DeclaredImporter:
     """Loads CSV, JSON and NDJSON files of one declared kind into `staging.<kind>`."""
 
@@ -255,15 +237,17 @@ class DeclaredImporter:
         warnings = WarningCounter()
         read = ReadNotes()
         target = CopyTarget(job.staging_schema, self.declaration.table, copy_columns(self.declaration))
+        guard = KeyGuard(self.declaration)
 
         def rows() -> Iterator[str | Reject]:
             records = iter_source_records(job.source, source_format, self.declaration, check_required, read)
-            yield from mapped_lines(job.file_id, None, field_map, records, warnings)
+            yield from mapped_lines(job.file_id, None, field_map, records, warnings, guard)
 
         copier = await driver_connection(conn)
         counts = await copy_rows(
             copier, target, rows, file_id=job.file_id, chunk_bytes=job.copy_chunk_bytes, on_progress=job.on_progress
         )
+        counts = await guard.finish(conn, target, job.file_id, counts)
         return LoadResult(
             counts.rows,
             counts.rejected,
@@ -299,16 +283,16 @@ def mapped_lines(
     field_map: FieldMap,
     records: Iterator[tuple[int, Mapping[str, object]] | Reject],
     warnings: WarningCounter,
+    guard: KeyGuard,
 ) -> Iterator[str | Reject]:
     """COPY lines for the records, with rejects for rows that cannot be typed or repeat a key."""
-    guard = KeyGuard(field_map.declaration)
     for item in records:
         if isinstance(item, Reject):
             yield item
             continue
         mapped = map_fields(item[1], item[0], field_map)
         if isinstance(mapped, Mapped):
-            repeated = guard.check(mapped)
+            repeated = guard.check(mapped.line_no, mapped.values)
             if repeated is not None:
                 yield Reject(repeated.line_no, _raw_text(item[1]), repeated.reason)
                 continue

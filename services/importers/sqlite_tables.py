@@ -31,6 +31,7 @@ from services.importers.declared import (
     match_read_columns,
     missing_required,
 )
+from services.importers.key_guard import KeyGuard
 from services.importers.records import SourceRecord
 
 logger = logging.getLogger(__name__)
@@ -109,16 +110,18 @@ class SqliteTableImporter:
         field_map = FieldMap(self.plan.declaration)
         warnings = WarningCounter()
         target = CopyTarget(job.staging_schema, self.plan.declaration.table, copy_columns(self.plan.declaration))
+        guard = KeyGuard(self.plan.declaration)
         with job.source.local_path() as path:
 
             def rows() -> Iterator[str | Reject]:
                 records = table_records(path, self.plan)
-                yield from mapped_lines(job.file_id, self.plan.table, field_map, records, warnings)
+                yield from mapped_lines(job.file_id, self.plan.table, field_map, records, warnings, guard)
 
             copier = await driver_connection(conn)
             counts = await copy_rows(
                 copier, target, rows, file_id=job.file_id, chunk_bytes=job.copy_chunk_bytes, on_progress=job.on_progress
             )
+        counts = await guard.finish(conn, target, job.file_id, counts)
         return LoadResult(
             counts.rows,
             counts.rejected,
