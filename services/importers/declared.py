@@ -7,7 +7,7 @@ quarantines it, naming the names tried.
 """
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -23,11 +23,11 @@ from services.column_types import standardise
 from services.declarations import KindDeclaration, SourceFormat
 from services.excerpts import MAX_REJECT_CHARS, excerpt
 from services.importers.base import LoadJob, LoadResult, Reject
-from services.importers.copying import CopyTarget, copy_rows, text_row
+from services.importers.copying import CopyCounts, CopyTarget, copy_rows, text_row
 from services.importers.derived_columns import DerivationMap
 from services.importers.encodings import DISPLAY_NAMES
 from services.importers.key_guard import KeyGuard
-from services.importers.records import ReadNotes, iter_source_records, sniff_format, source_fields
+from services.importers.records import ReadNotes, SourceRecord, iter_source_records, sniff_format, source_fields
 
 MIN_MATCHED_COLUMNS: Final = 2
 
@@ -233,30 +233,56 @@ class DeclaredImporter:
     async def load(self, conn: AsyncConnection, job: LoadJob) -> LoadResult:
         """Stream the file's records into the kind's staging table inside the caller's transaction."""
         source_format = _format_of(job)
-        field_map = FieldMap(self.declaration)
-        warnings = WarningCounter()
         read = ReadNotes()
-        target = CopyTarget(job.staging_schema, self.declaration.table, copy_columns(self.declaration))
-        guard = KeyGuard(self.declaration)
-
-        def rows() -> Iterator[str | Reject]:
-            records = iter_source_records(job.source, source_format, self.declaration, check_required, read)
-            yield from mapped_lines(job.file_id, None, field_map, records, warnings, guard)
-
-        copier = await driver_connection(conn)
-        counts = await copy_rows(
-            copier, target, rows, file_id=job.file_id, chunk_bytes=job.copy_chunk_bytes, on_progress=job.on_progress
+        staged = await stage_records(
+            conn,
+            job,
+            self.declaration,
+            lambda: iter_source_records(job.source, source_format, self.declaration, check_required, read),
         )
-        counts = await guard.finish(conn, target, job.file_id, counts)
         return LoadResult(
-            counts.rows,
-            counts.rejected,
+            staged.counts.rows,
+            staged.counts.rejected,
             encoding=DISPLAY_NAMES.get(read.encoding or "", source_format),  # windows-1252 shows
-            first_rejects=counts.first_rejects,
-            column_map=field_map.as_record(),
-            notes={"format": source_format} | warnings.notes(),
+            first_rejects=staged.counts.first_rejects,
+            column_map=staged.column_map,
+            notes={"format": source_format} | staged.notes,
             staged_into=self.declaration.table,
         )
+
+
+@dataclass(frozen=True)
+class StagedRecords:
+    """What staging a declared kind's records gave: the counts, the column mapping and the warnings' log fields."""
+
+    counts: CopyCounts
+    column_map: dict[str, object]
+    notes: dict[str, object]
+
+
+async def stage_records(
+    conn: AsyncConnection,
+    job: LoadJob,
+    declaration: KindDeclaration,
+    records: Callable[[], Iterator[SourceRecord | Reject]],
+    source_table: str | None = None,
+) -> StagedRecords:
+    """Map the records onto the declaration and COPY them into its staging table, one row per key, inside the
+    caller's transaction (`records` is called in the COPY's producer; a SQLite table names its `source_table`)."""
+    field_map = FieldMap(declaration)
+    warnings = WarningCounter()
+    guard = KeyGuard(declaration)
+    target = CopyTarget(job.staging_schema, declaration.table, copy_columns(declaration))
+
+    def rows() -> Iterator[str | Reject]:
+        yield from _mapped_lines(job.file_id, source_table, field_map, records(), warnings, guard)
+
+    copier = await driver_connection(conn)
+    counts = await copy_rows(
+        copier, target, rows, file_id=job.file_id, chunk_bytes=job.copy_chunk_bytes, on_progress=job.on_progress
+    )
+    counts = await guard.finish(conn, target, job.file_id, counts)
+    return StagedRecords(counts, field_map.as_record(), warnings.notes())
 
 
 @dataclass
@@ -277,11 +303,11 @@ class WarningCounter:
         return {"warnings": self.count, "first_warnings": "; ".join(self.first)} if self.count else {}
 
 
-def mapped_lines(
+def _mapped_lines(
     file_id: int,
     source_table: str | None,
     field_map: FieldMap,
-    records: Iterator[tuple[int, Mapping[str, object]] | Reject],
+    records: Iterator[SourceRecord | Reject],
     warnings: WarningCounter,
     guard: KeyGuard,
 ) -> Iterator[str | Reject]:

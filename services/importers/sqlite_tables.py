@@ -16,22 +16,11 @@ from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.db import driver_connection
 from core.errors import BadFileError
 from core.logfmt import log_event
 from services.declarations import KindDeclaration
 from services.importers.base import LoadJob, LoadResult, Reject
-from services.importers.copying import CopyTarget, copy_rows
-from services.importers.declared import (
-    FieldMap,
-    WarningCounter,
-    claims,
-    copy_columns,
-    mapped_lines,
-    match_read_columns,
-    missing_required,
-)
-from services.importers.key_guard import KeyGuard
+from services.importers.declared import claims, match_read_columns, missing_required, stage_records
 from services.importers.records import SourceRecord
 
 logger = logging.getLogger(__name__)
@@ -107,28 +96,17 @@ class SqliteTableImporter:
 
     async def load(self, conn: AsyncConnection, job: LoadJob) -> LoadResult:
         """Stream the table's rows into the kind's staging table inside the caller's transaction."""
-        field_map = FieldMap(self.plan.declaration)
-        warnings = WarningCounter()
-        target = CopyTarget(job.staging_schema, self.plan.declaration.table, copy_columns(self.plan.declaration))
-        guard = KeyGuard(self.plan.declaration)
         with job.source.local_path() as path:
-
-            def rows() -> Iterator[str | Reject]:
-                records = table_records(path, self.plan)
-                yield from mapped_lines(job.file_id, self.plan.table, field_map, records, warnings, guard)
-
-            copier = await driver_connection(conn)
-            counts = await copy_rows(
-                copier, target, rows, file_id=job.file_id, chunk_bytes=job.copy_chunk_bytes, on_progress=job.on_progress
+            staged = await stage_records(
+                conn, job, self.plan.declaration, lambda: table_records(path, self.plan), self.plan.table
             )
-        counts = await guard.finish(conn, target, job.file_id, counts)
         return LoadResult(
-            counts.rows,
-            counts.rejected,
+            staged.counts.rows,
+            staged.counts.rejected,
             encoding="sqlite",
-            first_rejects=counts.first_rejects,
-            column_map=field_map.as_record() | {"table": self.plan.table},
-            notes=warnings.notes(),
+            first_rejects=staged.counts.first_rejects,
+            column_map=staged.column_map | {"table": self.plan.table},
+            notes=staged.notes,
             staged_into=self.plan.declaration.table,
         )
 
