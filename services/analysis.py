@@ -19,7 +19,6 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.config import Settings
-from core.db import driver_connection
 from core.errors import ConfigError
 from core.files import replaced_atomically, write_text_atomically
 from core.logfmt import log_event
@@ -28,7 +27,15 @@ from services.bundle_exports import ExportRun, create_view, export_bundle_view
 from services.bundles import BundleView, Catalogue, catalogue_for
 from services.meter_export import export_meter_readings
 from services.report import MAX_BARS, ReportData, ViewResult, read_report, render_report
-from services.sql_steps import Step, copied_rows, load_steps, search_path_sql, view_name
+from services.sql_steps import (
+    Step,
+    copy_to_csv,
+    first_rows,
+    load_steps,
+    quoted_relation,
+    search_path_sql,
+    view_name,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -39,15 +46,12 @@ ISOLATION_LEVEL: Final = "REPEATABLE READ"
 
 
 async def export_view(conn: AsyncConnection, schema: str, name: str, csv_path: Path) -> ViewResult:
-    """COPY the whole view into `csv_path` as CSV with a header (the server writes it; nothing is held here),
-    then read the first MAX_BARS rows, all the report shows."""
-    preparer = conn.dialect.identifier_preparer
-    query = f"SELECT * FROM {preparer.quote_schema(schema)}.{preparer.quote(name)}"
-    raw = await driver_connection(conn)
-    status = await raw.copy_from_query(query, output=csv_path, format="csv", header=True)
-    shown = await conn.execute(text(f"{query} LIMIT :limit"), {"limit": MAX_BARS})
-    rows = tuple(tuple(row) for row in shown)
-    return ViewResult(name, tuple(shown.keys()), rows, row_count=copied_rows(status))
+    """COPY the whole view into `csv_path` as CSV with a header, then read the first MAX_BARS rows, all the
+    report shows."""
+    relation = quoted_relation(conn, schema, name)
+    count = await copy_to_csv(conn, f"SELECT * FROM {relation}", csv_path)
+    columns, rows = await first_rows(conn, relation, MAX_BARS)
+    return ViewResult(name, columns, rows, row_count=count)
 
 
 def core_views(steps: list[Step], bundle_views: list[BundleView]) -> list[str]:

@@ -19,12 +19,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.db import driver_connection, sqlstate_of
+from core.db import sqlstate_of
 from core.errors import ConfigError
 from core.files import replaced_if_changed
 from services.bundles import BundleView
 from services.report import MAX_BARS, ViewResult
-from services.sql_steps import copied_rows
+from services.sql_steps import copy_to_csv, first_rows, quoted_relation
 
 logger = logging.getLogger(__name__)
 
@@ -95,11 +95,8 @@ async def create_view(conn: AsyncConnection, view: BundleView, remade: set[str])
 
 async def export_bundle_view(conn: AsyncConnection, schema: str, view: BundleView, run: ExportRun) -> ViewResult:
     """Export one view as its bundle declares; returns its first rows (for the report) and its row count."""
-    preparer = conn.dialect.identifier_preparer
-    relation = f"{preparer.quote_schema(schema)}.{preparer.quote(view.name)}"
-    shown = await conn.execute(text(f"SELECT * FROM {relation} LIMIT :limit"), {"limit": MAX_BARS})
-    columns = tuple(shown.keys())
-    rows = tuple(tuple(row) for row in shown)
+    relation = quoted_relation(conn, schema, view.name)
+    columns, rows = await first_rows(conn, relation, MAX_BARS)
     template = view.file
     if missing := [column for column in template.columns if column not in columns]:
         raise ConfigError(f"{view.source}: the view has no column {', '.join(missing)} named in file {template.text}")
@@ -113,9 +110,7 @@ async def export_bundle_view(conn: AsyncConnection, schema: str, view: BundleVie
 async def _export_whole(conn: AsyncConnection, relation: str, view: BundleView, path: Path) -> int:
     if view.manifest.format == "json":
         return await _write_json(conn, f"SELECT row_to_json(v)::text FROM {relation} AS v", {}, path)
-    raw = await driver_connection(conn)
-    status = await raw.copy_from_query(f"SELECT * FROM {relation}", output=path, format="csv", header=True)
-    return copied_rows(status)
+    return await copy_to_csv(conn, f"SELECT * FROM {relation}", path)
 
 
 async def _export_groups(
@@ -157,9 +152,8 @@ async def _write_group(
         lateral = ", ".join(f"e.{column}" for column in content)
         query = f"SELECT row_to_json(r)::text FROM {grouped} AS e CROSS JOIN LATERAL (SELECT {lateral}) AS r "
         return await _write_json(conn, query + where.replace("$1", ":number"), {"number": number}, path)
-    raw = await driver_connection(conn)
     query = f"SELECT {', '.join(f'e.{column}' for column in content)} FROM {grouped} AS e {where}"
-    return copied_rows(await raw.copy_from_query(query, number, output=path, format="csv", header=True))
+    return await copy_to_csv(conn, query, path, number)
 
 
 async def _write_json(conn: AsyncConnection, query: str, parameters: dict[str, object], path: Path) -> int:

@@ -16,6 +16,7 @@ from core.logfmt import log_event
 from services.charts import Line
 from services.display import is_number
 from services.presentation import Presentation, presentation_for
+from services.sql_steps import quoted_relation
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +68,7 @@ class _Source:
 
     @property
     def table(self) -> str:
-        preparer = self.conn.dialect.identifier_preparer
-        return f"{preparer.quote_schema(self.schema)}.{preparer.quote(self.name)}"
+        return quoted_relation(self.conn, self.schema, self.name)
 
     def column(self, name: str) -> str:
         return str(self.conn.dialect.identifier_preparer.quote(name))

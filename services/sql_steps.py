@@ -12,6 +12,7 @@ import sqlparse
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.db import driver_connection
 from core.logfmt import log_event
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,27 @@ def copied_rows(status: str) -> int:
     if command != "COPY" or not count.isdigit():
         raise ValueError(f"not the status of a COPY: {status!r}")
     return int(count)
+
+
+def quoted_relation(conn: AsyncConnection, schema: str, name: str) -> str:
+    """`schema.name`, each part quoted as an identifier."""
+    preparer = conn.dialect.identifier_preparer
+    return f"{preparer.quote_schema(schema)}.{preparer.quote(name)}"
+
+
+async def copy_to_csv(conn: AsyncConnection, query: str, path: Path, *args: object) -> int:
+    """COPY the query's rows into `path` as CSV with a header (the server writes them; nothing is held here);
+    returns how many rows it wrote. `args` are the query's `$n` parameters."""
+    raw = await driver_connection(conn)
+    return copied_rows(await raw.copy_from_query(query, *args, output=path, format="csv", header=True))
+
+
+async def first_rows(
+    conn: AsyncConnection, relation: str, limit: int
+) -> tuple[tuple[str, ...], tuple[tuple[object, ...], ...]]:
+    """The relation's columns and its first `limit` rows."""
+    shown = await conn.execute(text(f"SELECT * FROM {relation} LIMIT :limit"), {"limit": limit})
+    return tuple(shown.keys()), tuple(tuple(row) for row in shown)
 
 
 def search_path_sql(conn: AsyncConnection, *schemas: str) -> str:

@@ -17,6 +17,7 @@ from services.declarations import KindDeclaration
 from services.excerpts import MAX_REJECT_CHARS
 from services.importers.base import Reject
 from services.importers.copying import KEPT_REJECTS, CopyCounts, CopyTarget
+from services.sql_steps import quoted_relation
 
 MAX_KEYS_IN_MEMORY: Final = 100_000
 REASON_END: Final = "; the first row of a key wins"
@@ -70,10 +71,9 @@ def _literal(value: object) -> str:
 def _remove_repeats_sql(conn: AsyncConnection, target: CopyTarget, key: tuple[str, ...]) -> str:
     """Delete the later rows of each key among a file's staged rows, record them in rejected_rows, and return
     the first few with the number of all. Names are the declaration's validated identifiers, each quoted."""
-    preparer = conn.dialect.identifier_preparer
-    schema = preparer.quote_schema(target.schema)
-    table = f"{schema}.{preparer.quote(target.table)}"
-    columns = [preparer.quote(column) for column in key]
+    table = quoted_relation(conn, target.schema, target.table)
+    rejects = quoted_relation(conn, target.schema, "rejected_rows")
+    columns = [conn.dialect.identifier_preparer.quote(column) for column in key]
     return f"""
 WITH ranked AS (
     SELECT line_no, first_value(line_no) OVER per_key AS first_line, row_number() OVER per_key AS nth,
@@ -94,7 +94,7 @@ WITH ranked AS (
            || format(' was already on line %s', first_line) || '{REASON_END}' AS reason
     FROM removed
 ), recorded AS (
-    INSERT INTO {schema}.rejected_rows (file_id, line_no, raw_text, reason)
+    INSERT INTO {rejects} (file_id, line_no, raw_text, reason)
     SELECT :file_id, line_no, raw_text, reason FROM described
 )
 SELECT line_no, raw_text, reason, count(*) OVER () AS repeats
