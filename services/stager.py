@@ -22,6 +22,7 @@ from services.column_matching import column_drift, mapped_columns, render_drift
 from services.importers.archives import ArchiveLimits
 from services.importers.base import Importer, LoadJob, LoadResult
 from services.importers.containers import Part, Plan, plan_parts
+from services.importers.copying import KEPT_REJECTS
 from services.importers.sources import FileSource, read_head
 from services.inbox import hash_source
 from services.ledger import FileFacts
@@ -109,7 +110,7 @@ def combined(results: list[LoadResult]) -> LoadResult:
         rows_loaded=sum(result.rows_loaded for result in results),
         rows_rejected=sum(result.rows_rejected for result in results),
         encoding=results[0].encoding if len({result.encoding for result in results}) == 1 else None,
-        first_rejects=tuple(reject for result in results for reject in result.first_rejects)[:5],
+        first_rejects=tuple(reject for result in results for reject in result.first_rejects)[:KEPT_REJECTS],
         source_records=sum(result.source_records or result.rows_loaded for result in results),
         notes={"parts": ",".join(f"{name}:{kind}" for name, kind in notes.items())},
     )
