@@ -152,10 +152,6 @@ class Catalogue:
         """The views of the bundles that are on, each after the views it reads."""
         return order_views([view for bundle in self.enabled_bundles for view in bundle.views])
 
-    def bundle_named(self, name: str) -> Bundle | None:
-        """The bundle of that name, on or off."""
-        return next((bundle for bundle in self.bundles if bundle.name == name), None)
-
 
 def catalogue_for(settings: Settings) -> Catalogue:
     """The kinds and bundles of the settings' kind folders, with its turned-off bundles; ConfigError when wrong."""

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 ExportFormat = Literal["csv", "json"]
-EXPORT_FORMATS: Final[tuple[ExportFormat, ...]] = ("csv", "json")
 _UNSAFE_IN_NAME: Final = re.compile(r"[/\\\x00-\x1f]")
 
 
